@@ -1,0 +1,33 @@
+# The README's two commands. Each builds .venv on its own, with the tested torch build.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# Tests run on the CPU even on a GPU box unless GDCOURSE_DEVICE says otherwise.
+export MPLBACKEND := Agg
+
+.PHONY: demo test venv lint clean bench
+
+demo: $(STAMP)
+	$(PY) -m gdcourse fit --plot fit.png
+	@echo "Saved the fit plot to fit.png"
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 tests
+
+lint: $(STAMP)
+	$(PY) -m ruff check gdcourse tests benchmarks
+
+bench: $(STAMP)
+	$(PY) -m gdcourse bench
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -c constraints.txt torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,lectures,fastai]"
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

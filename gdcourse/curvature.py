@@ -1,0 +1,105 @@
+"""How curved is the loss? The largest Hessian eigenvalue and the lr it allows.
+
+Plain gradient descent on a quadratic loss L(theta) = 1/2 theta^T H theta - b^T theta + c
+multiplies the error along each eigenvector of H by (1 - lr * lambda_i) per step, so it
+converges exactly when |1 - lr * lambda_i| < 1 for every i, that is when
+
+    lr < 2 / lambda_max.
+
+Near a minimum every smooth loss looks quadratic, so 2 / lambda_max at the current params is
+the local stability limit. ``lambda_max`` comes from power iteration on Hessian-vector
+products (two backward passes each); the Hessian itself is never formed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from ._validate import as_param_list, check_tensor
+from .errors import InvalidArgumentError
+
+__all__ = ["max_hessian_eigenvalue", "max_stable_lr"]
+
+
+def max_hessian_eigenvalue(
+    f: Callable, params, x: torch.Tensor, y: torch.Tensor, loss_fn: Callable | None = None,
+    *, iters: int = 500, rtol: float = 1e-10, seed: int = 0,
+) -> float:
+    """The largest-magnitude eigenvalue of the Hessian of ``loss_fn(f(x, params), y)``.
+
+    Power iteration, computed in float64:
+
+        v_0 random unit vector
+        w_k = H v_k                      # Hessian-vector product by double backward
+        lambda_k = v_k . w_k             # Rayleigh quotient
+        v_{k+1} = w_k / |w_k|
+
+    stopping when lambda_k changes by less than ``rtol`` relative.
+
+    Args:
+        f: the model, called as ``f(x, params)``.
+        params: a tensor or a list of tensors (not modified).
+        x, y: the data the loss is measured on.
+        loss_fn: ``loss_fn(preds, y)``; defaults to :func:`gdcourse.mse`.
+        iters: the most power-iteration steps.
+        rtol: relative change of lambda that counts as converged.
+        seed: seeds the random start vector (on the CPU, so every device agrees).
+
+    >>> import torch
+    >>> t = torch.tensor([0., 1., 2.]); p = torch.zeros(2)
+    >>> round(max_hessian_eigenvalue(lambda x, p: p[0] * x + p[1], p, t, t), 4)
+    4.5352
+    """
+    from .recipe import mse
+
+    loss_fn = mse if loss_fn is None else loss_fn
+    leaves = [p.detach().to(torch.float64).requires_grad_() for p in as_param_list(params)]
+    x = check_tensor(x, name="x")
+    y = check_tensor(y, name="y")
+    x64 = x.to(torch.float64) if x.is_floating_point() else x
+    y64 = y.to(torch.float64) if y.is_floating_point() else y
+    single = isinstance(params, torch.Tensor)
+    loss = loss_fn(f(x64, leaves[0] if single else leaves), y64)
+    grads = torch.autograd.grad(loss, leaves, create_graph=True)
+    if not any(g.requires_grad for g in grads):
+        return 0.0  # the loss is linear in params: no curvature at all
+
+    gen = torch.Generator().manual_seed(seed)
+    v = [torch.randn(p.shape, generator=gen, dtype=torch.float64).to(p.device) for p in leaves]
+    lam = 0.0
+    for _ in range(iters):
+        norm = torch.sqrt(sum((vi * vi).sum() for vi in v))
+        v = [vi / norm for vi in v]
+        hv = torch.autograd.grad(grads, leaves, grad_outputs=v, retain_graph=True,
+                                 allow_unused=True)
+        hv = [torch.zeros_like(vi) if h is None else h for h, vi in zip(hv, v)]
+        new_lam = float(sum((vi * hi).sum() for vi, hi in zip(v, hv)))
+        if float(torch.sqrt(sum((hi * hi).sum() for hi in hv))) == 0.0:
+            return 0.0
+        converged = abs(new_lam - lam) <= rtol * abs(new_lam)
+        lam, v = new_lam, hv
+        if converged:
+            break
+    return lam
+
+
+def max_stable_lr(f: Callable, params, x: torch.Tensor, y: torch.Tensor,
+                  loss_fn: Callable | None = None, **kwargs) -> float:
+    """The largest learning rate plain gradient descent tolerates at ``params``: 2 / lambda_max.
+
+    Exact for losses quadratic in params (MSE of a model linear in its parameters, such as
+    the lecture's quadratic); a local estimate otherwise. Keyword arguments go to
+    :func:`max_hessian_eigenvalue`.
+
+    Raises:
+        InvalidArgumentError: when the Hessian has no positive curvature (any lr "works").
+    """
+    lam = max_hessian_eigenvalue(f, params, x, y, loss_fn, **kwargs)
+    if lam <= 0:
+        raise InvalidArgumentError(
+            f"the loss has no positive curvature at these params (lambda_max = {lam:.3g}), "
+            "so no learning rate limit follows from it"
+        )
+    return 2.0 / lam

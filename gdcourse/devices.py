@@ -1,0 +1,83 @@
+"""Devices, seeds and the hop back to numpy.
+
+Only notebooks and the CLI pick a device (``default_device()``); library code runs on
+the device of its inputs.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+from ._validate import check_same_device
+from .errors import InvalidArgumentError
+
+__all__ = ["default_device", "to_np", "set_seed", "same_device"]
+
+_ENV_VAR = "GDCOURSE_DEVICE"
+
+
+def default_device() -> torch.device:
+    """The best available device: ``$GDCOURSE_DEVICE`` if set, else cuda, mps, cpu.
+
+    >>> default_device().type in {"cpu", "cuda", "mps"}
+    True
+    """
+    wanted = os.environ.get(_ENV_VAR, "").strip()
+    if wanted:
+        try:
+            device = torch.device(wanted)
+        except RuntimeError as err:
+            raise InvalidArgumentError(
+                f"{_ENV_VAR}={wanted!r} is not a device name; use e.g. 'cpu', 'cuda' or 'cuda:1'"
+            ) from err
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise InvalidArgumentError(
+                f"{_ENV_VAR}={wanted!r} but CUDA is not available here; unset it or use 'cpu'"
+            )
+        return device
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def to_np(t) -> np.ndarray:
+    """A numpy copy of ``t`` (detached and moved to the CPU first); numbers pass through.
+
+    >>> to_np(torch.ones(2, requires_grad=True))
+    array([1., 1.], dtype=float32)
+    """
+    if isinstance(t, torch.Tensor):
+        return t.detach().cpu().numpy()
+    return np.asarray(t)
+
+
+def set_seed(seed: int, reproducible: bool = False) -> None:
+    """Seed ``random``, numpy and torch (CPU and every CUDA device), as fastai does.
+
+    With ``reproducible=True`` cuDNN is also made deterministic (slower on GPUs).
+
+    >>> set_seed(666); torch.randn(3)
+    tensor([-2.1188,  0.0635, -1.4555])
+    """
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise InvalidArgumentError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+    seed = int(seed)
+    torch.manual_seed(seed)
+    torch.cuda.manual_seed_all(seed)  # a no-op without CUDA
+    np.random.seed(seed % (2**32 - 1))
+    random.seed(seed)
+    if reproducible:
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+
+
+def same_device(**tensors: torch.Tensor) -> torch.device:
+    """The one device shared by ``tensors``; DeviceMismatchError naming each otherwise."""
+    return check_same_device(**tensors)

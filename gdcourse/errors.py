@@ -1,0 +1,62 @@
+"""Typed errors for gdcourse.
+
+Every error raised on purpose by gdcourse derives from :class:`GDCourseError`, and each
+subclass also derives from the matching built-in, so ``except ValueError`` keeps working
+for code that does not know about gdcourse. Messages say what was expected, what came,
+and what to try.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "GDCourseError",
+    "InvalidArgumentError",
+    "ShapeError",
+    "DeviceMismatchError",
+    "DivergenceError",
+    "NotFittedError",
+    "MissingExtraError",
+]
+
+
+class GDCourseError(Exception):
+    """Base class of every error gdcourse raises on purpose."""
+
+
+class InvalidArgumentError(GDCourseError, ValueError):
+    """An argument has a bad value: a negative lr, zero steps, NaN data, a wrong dtype."""
+
+
+class ShapeError(GDCourseError, ValueError):
+    """Tensors whose shapes do not fit together (and would broadcast silently)."""
+
+
+class DeviceMismatchError(GDCourseError, RuntimeError):
+    """Tensors that must live on one device live on several."""
+
+
+class DivergenceError(GDCourseError, FloatingPointError):
+    """The loss became non-finite or exploded during descent.
+
+    Attributes:
+        step: the step at which the loss diverged.
+        lr: the learning rate in use.
+        suggested_lr: a learning rate expected to be stable, when one could be estimated.
+        history: the :class:`~gdcourse.recipe.History` up to the divergence, when known.
+    """
+
+    def __init__(self, message: str, *, step: int | None = None, lr: float | None = None,
+                 suggested_lr: float | None = None, history=None):
+        super().__init__(message)
+        self.step = step
+        self.lr = lr
+        self.suggested_lr = suggested_lr
+        self.history = history
+
+
+class NotFittedError(GDCourseError, RuntimeError):
+    """A step needs something that has not happened yet (e.g. ``backward()``)."""
+
+
+class MissingExtraError(GDCourseError, ImportError):
+    """An optional dependency is not installed; the message says which extra to install."""
