@@ -60,3 +60,18 @@ class NotFittedError(GDCourseError, RuntimeError):
 
 class MissingExtraError(GDCourseError, ImportError):
     """An optional dependency is not installed; the message says which extra to install."""
+
+
+class UnboundSymbolError(GDCourseError, NameError, KeyError):
+    """An expression names a symbol that the environment gives no value for.
+
+    It is a ``NameError`` (a name without a value, as in Python itself) and a ``KeyError``
+    (the environment is a dict that lacks the key), so either ``except`` catches it.
+    """
+
+    def __str__(self) -> str:
+        # KeyError would print the message in quotes, as if it were the missing key.
+        return str(self.args[0]) if self.args else ""
+
+
+__all__ += ["UnboundSymbolError"]
