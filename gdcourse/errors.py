@@ -75,3 +75,14 @@ class UnboundSymbolError(GDCourseError, NameError, KeyError):
 
 
 __all__ += ["UnboundSymbolError"]
+
+
+class InvalidTypeError(InvalidArgumentError, TypeError):
+    """An argument has the wrong type, e.g. a string where a number belongs (``Scalar + "a"``).
+
+    It is an :class:`InvalidArgumentError` (a ``ValueError``) and a ``TypeError``, the
+    exception Python itself raises for unsupported operand types, so either ``except`` works.
+    """
+
+
+__all__ += ["InvalidTypeError"]
