@@ -10,7 +10,6 @@ export MPLBACKEND := Agg
 
 demo: $(STAMP)
 	$(PY) -m gdcourse fit --plot fit.png
-	@echo "Saved the fit plot to fit.png"
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 tests
