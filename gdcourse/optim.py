@@ -1,0 +1,331 @@
+"""Better steps (lecture 06): SGD, momentum, Nesterov and Adam, written from scratch.
+
+Each algorithm is a small pure update, ``*_step(p, g, state, *, lr, ...)``, that changes one
+parameter tensor and its state dict in place; thin classes hold the state for a list of
+tensors and give them the ``step()`` / ``zero_grad()`` interface of ``torch.optim``, so they
+plug into :func:`gdcourse.train`. Every update is checked against ``torch.optim`` step for
+step in the tests.
+
+On top of the algorithms, for every optimizer:
+
+* per-parameter learning rates: ``lr`` is a number, one lr per parameter tensor (a list),
+  or a tensor of per-element lrs shaped like the parameters;
+* a schedule (:mod:`gdcourse.schedules`): the step t uses ``lr * schedule(t)``.
+
+    opt = build("momentum", [params], lr=0.1)
+    hist = gd.train([params], gd.quadratic, u, y, steps=500, optimizer=opt)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import torch
+
+from ._validate import as_param_list, check_lr
+from .errors import InvalidArgumentError, ShapeError
+
+__all__ = ["sgd_step", "adam_step", "Optimizer", "SGD", "Adam", "build", "OPTIMIZERS"]
+
+Lr = float | torch.Tensor
+
+
+def _scaled_sub_(p: torch.Tensor, update: torch.Tensor, lr: Lr) -> None:
+    """p <- p - lr * update, for a number lr (torch's exact op) or a per-element tensor."""
+    if isinstance(lr, torch.Tensor):
+        p.addcmul_(update, lr, value=-1)
+    else:
+        p.add_(update, alpha=-lr)
+
+
+@torch.no_grad()
+def sgd_step(p: torch.Tensor, g: torch.Tensor, state: dict, *, lr: Lr, momentum: float = 0.0,
+             dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0) -> None:
+    """One SGD step on ``p`` in place, with optional momentum, Nesterov and weight decay.
+
+        g   <- g + weight_decay * p                      (L2 penalty, folded into g)
+        buf <- g                                         on the first step
+        buf <- momentum * buf + (1 - dampening) * g      afterwards
+        d   <- g + momentum * buf   (Nesterov)   or   buf   (heavy ball)   or   g
+        p   <- p - lr * d
+
+    Departures from the textbook heavy ball v <- mu v - lr g; p <- p + v (these are
+    torch's conventions): lr multiplies the buffer instead of living inside it, so changing
+    lr mid-run rescales the whole step at once; the buffer starts at g rather than at 0;
+    Nesterov uses the look-ahead reformulation that needs no gradient at a shifted point.
+
+    Args:
+        p: a parameter tensor, any shape; updated in place.
+        g: its gradient, same shape.
+        state: this parameter's state; holds "momentum_buffer" after the first step.
+        lr: a number, or a tensor of per-element lrs broadcastable to ``p``.
+    """
+    if weight_decay:
+        g = g.add(p, alpha=weight_decay)
+    if momentum:
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            buf = state["momentum_buffer"] = g.clone()
+        else:
+            buf.mul_(momentum).add_(g, alpha=1 - dampening)
+        g = g.add(buf, alpha=momentum) if nesterov else buf
+    _scaled_sub_(p, g, lr)
+
+
+@torch.no_grad()
+def adam_step(p: torch.Tensor, g: torch.Tensor, state: dict, *, lr: Lr,
+              betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+              weight_decay: float = 0.0) -> None:
+    """One Adam step on ``p`` in place (Kingma & Ba, Algorithm 1).
+
+        g  <- g + weight_decay * p                (L2 in the gradient; AdamW decouples it)
+        k  <- k + 1
+        m  <- beta1 m + (1 - beta1) g             running mean of g
+        v  <- beta2 v + (1 - beta2) g^2           running mean of g^2
+        p  <- p - lr / (1 - beta1^k) * m / (sqrt(v) / sqrt(1 - beta2^k) + eps)
+
+    i.e. p <- p - lr * m_hat / (sqrt(v_hat) + eps) with the bias corrections m_hat, v_hat.
+    Departures: eps is added *after* the bias correction of sqrt(v), as in torch and the
+    paper's Algorithm 1 (TensorFlow/Keras add an "eps hat" to the uncorrected sqrt(v),
+    which is a slightly different optimizer early on); weight decay is the L2 kind.
+
+    Args:
+        p, g: a parameter tensor and its gradient.
+        state: "step", "exp_avg" (m) and "exp_avg_sq" (v), created on the first step.
+        lr: a number, or a tensor of per-element lrs broadcastable to ``p``.
+    """
+    beta1, beta2 = betas
+    if weight_decay:
+        g = g.add(p, alpha=weight_decay)
+    if "step" not in state:
+        state.update(step=0, exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
+    state["step"] += 1
+    k, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+    m.lerp_(g, 1 - beta1)
+    v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+    denom = (v.sqrt() / math.sqrt(1 - beta2 ** k)).add_(eps)
+    if isinstance(lr, torch.Tensor):
+        p.addcmul_(m / denom, lr / (1 - beta1 ** k), value=-1)
+    else:
+        p.addcdiv_(m, denom, value=-lr / (1 - beta1 ** k))
+
+
+def _check_unit(value, *, name: str, closed: bool = False) -> float:
+    """A number in [0, 1) (or [0, 1] when ``closed``)."""
+    ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value
+          and (value <= 1 if closed else value < 1))
+    if not ok:
+        raise InvalidArgumentError(
+            f"{name} must be a number in [0, 1{']' if closed else ')'}, got {value!r}")
+    return float(value)
+
+
+def _check_lrs(lr, params: list[torch.Tensor]) -> list[Lr]:
+    """One lr per params tensor: a number, or a per-element tensor shaped like the param."""
+    if isinstance(lr, torch.Tensor) and lr.numel() > 1:
+        if len(params) != 1:
+            raise ShapeError(
+                f"a tensor of per-element lrs fits one params tensor, but there are "
+                f"{len(params)}; pass a list with one lr (number or tensor) per params tensor")
+        lr = [lr]
+    if not isinstance(lr, Sequence):
+        return [check_lr(lr)] * len(params)
+    if len(lr) != len(params):
+        raise ShapeError(
+            f"got {len(lr)} learning rates for {len(params)} parameter tensors; pass one lr "
+            "per parameter tensor, or a single number for all of them")
+    out: list[Lr] = []
+    for i, (r, p) in enumerate(zip(lr, params)):
+        if not (isinstance(r, torch.Tensor) and r.numel() > 1):
+            out.append(check_lr(r, name=f"lr[{i}]"))
+            continue
+        if torch.broadcast_shapes(r.shape, p.shape) != p.shape:
+            raise ShapeError(
+                f"lr[{i}] has shape {tuple(r.shape)} but its parameter has shape "
+                f"{tuple(p.shape)}; per-element lrs must have the parameter's shape")
+        if not (r.is_floating_point() and bool(torch.isfinite(r).all()) and bool((r >= 0).all())):
+            raise InvalidArgumentError(
+                f"lr[{i}] must hold finite floats >= 0 (0 freezes an element), got {r}")
+        out.append(r.detach().to(device=p.device, dtype=p.dtype))
+    return out
+
+
+class Optimizer:
+    """Shared machinery: params, per-parameter lrs, a schedule, state, step and zero_grad.
+
+    Subclasses implement ``_update(p, g, state, lr)`` with one of the pure steps above.
+
+    Attributes:
+        params: the parameter tensors (leaves that require grad).
+        lrs: one base lr per tensor (number or per-element tensor).
+        schedule: maps t to an lr factor, or None.
+        t: how many steps have been taken.
+        state: one dict per parameter tensor.
+    """
+
+    def __init__(self, params, *, lr, schedule: Callable[[int], float] | None = None):
+        self.params = as_param_list(params)
+        if not self.params:
+            raise InvalidArgumentError("the optimizer got an empty list of params")
+        self.lrs = _check_lrs(lr, self.params)
+        if schedule is not None and not callable(schedule):
+            raise InvalidArgumentError(
+                f"schedule must be callable as schedule(t) -> factor, got "
+                f"{type(schedule).__name__}; see gdcourse.schedules")
+        self.schedule = schedule
+        self.t = 0
+        self.state: list[dict] = [{} for _ in self.params]
+
+    def _update(self, p: torch.Tensor, g: torch.Tensor, state: dict, lr: Lr) -> None:
+        raise NotImplementedError
+
+    def _factor(self) -> float:
+        if self.schedule is None:
+            return 1.0
+        f = self.schedule(self.t)
+        if isinstance(f, torch.Tensor) and f.numel() == 1:
+            f = f.item()
+        if (isinstance(f, bool) or not isinstance(f, (int, float)) or not math.isfinite(f)
+                or f < 0):
+            raise InvalidArgumentError(
+                f"the schedule returned {f!r} at step {self.t} (steps counted from 0), so the "
+                "learning rate would be negative or not finite; a schedule must return a "
+                "finite factor >= 0 at every step (the lr used is lr * schedule(t))")
+        return float(f)
+
+    def current_lrs(self) -> list[Lr]:
+        """The lrs the next ``step()`` will use (base lrs times the schedule's factor)."""
+        f = self._factor()
+        return [lr * f for lr in self.lrs] if f != 1.0 else list(self.lrs)
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient; parameters without one are skipped."""
+        for p, lr, state in zip(self.params, self.current_lrs(), self.state):
+            if p.grad is not None:
+                self._update(p, p.grad, state, lr)
+        self.t += 1
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients (drop them, or fill them with zeros) before the next backward."""
+        for p in self.params:
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad.detach_().zero_()
+
+    def state_dict(self) -> dict:
+        """A copy of the step count and the per-parameter state (tensors cloned)."""
+        return {"t": self.t, "state": _clone_state(self.state)}
+
+    def load_state_dict(self, sd: dict) -> None:
+        """Restore what :meth:`state_dict` saved (for the same list of params)."""
+        if len(sd["state"]) != len(self.params):
+            raise ShapeError(f"the saved state has {len(sd['state'])} entries but this "
+                             f"optimizer has {len(self.params)} parameter tensors")
+        self.t, self.state = int(sd["t"]), _clone_state(sd["state"])
+
+
+def _clone_state(state: list[dict]) -> list[dict]:
+    return [{k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in s.items()}
+            for s in state]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum / Nesterov (see :func:`sgd_step`).
+
+    >>> p = torch.tensor([1.0], requires_grad=True); opt = SGD([p], lr=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     (p ** 2).sum().backward(); opt.step(); opt.zero_grad()
+    >>> p
+    tensor([0.4600], requires_grad=True)
+
+    Raises:
+        InvalidArgumentError: lr not positive; momentum not in [0, 1); dampening not in
+            [0, 1]; weight_decay < 0; nesterov without momentum or with dampening.
+        ShapeError: a list of lrs whose length differs from the number of params tensors.
+    """
+
+    def __init__(self, params, *, lr, momentum: float = 0.0, dampening: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0, schedule=None):
+        super().__init__(params, lr=lr, schedule=schedule)
+        self.momentum = _check_unit(momentum, name="momentum")
+        self.dampening = _check_unit(dampening, name="dampening", closed=True)
+        self.weight_decay = _check_weight_decay(weight_decay)
+        if nesterov and (self.momentum == 0 or self.dampening != 0):
+            raise InvalidArgumentError(
+                f"Nesterov needs momentum > 0 and dampening = 0, got momentum={momentum} and "
+                f"dampening={dampening}")
+        self.nesterov = bool(nesterov)
+
+    def _update(self, p, g, state, lr):
+        sgd_step(p, g, state, lr=lr, momentum=self.momentum, dampening=self.dampening,
+                 nesterov=self.nesterov, weight_decay=self.weight_decay)
+
+
+class Adam(Optimizer):
+    """Adam with bias correction (see :func:`adam_step`).
+
+    >>> p = torch.tensor([1.0], requires_grad=True); opt = Adam([p], lr=0.1)
+    >>> (p ** 2).sum().backward(); opt.step(); p   # the first step moves by about lr
+    tensor([0.9000], requires_grad=True)
+
+    Raises:
+        InvalidArgumentError: lr not positive; a beta not in [0, 1); eps < 0;
+            weight_decay < 0.
+        ShapeError: a list of lrs whose length differs from the number of params tensors.
+    """
+
+    def __init__(self, params, *, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, schedule=None):
+        super().__init__(params, lr=lr, schedule=schedule)
+        if not (isinstance(betas, Sequence) and len(betas) == 2):
+            raise InvalidArgumentError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = (_check_unit(betas[0], name="beta1 (betas[0])"),
+                      _check_unit(betas[1], name="beta2 (betas[1])"))
+        if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps >= 0):
+            raise InvalidArgumentError(f"eps must be a finite number >= 0, got {eps!r}")
+        self.eps = float(eps)
+        self.weight_decay = _check_weight_decay(weight_decay)
+
+    def _update(self, p, g, state, lr):
+        adam_step(p, g, state, lr=lr, betas=self.betas, eps=self.eps,
+                  weight_decay=self.weight_decay)
+
+
+def _check_weight_decay(wd) -> float:
+    if isinstance(wd, bool) or not isinstance(wd, (int, float)) or not (0 <= wd < math.inf):
+        raise InvalidArgumentError(f"weight_decay must be a finite number >= 0, got {wd!r}")
+    return float(wd)
+
+
+#: name -> (class, default hyper-parameters) for :func:`build`.
+OPTIMIZERS: dict[str, tuple[type[Optimizer], dict]] = {
+    "sgd": (SGD, {}),
+    "momentum": (SGD, {"momentum": 0.9}),
+    "nesterov": (SGD, {"momentum": 0.9, "nesterov": True}),
+    "adam": (Adam, {}),
+}
+
+
+def build(name: str, params, *, lr, **hyper) -> Optimizer:
+    """An optimizer by name: "sgd", "momentum" (0.9), "nesterov" (0.9) or "adam".
+
+    ``hyper`` overrides the defaults (e.g. ``momentum=0.5``, ``betas=(0.8, 0.99)``,
+    ``schedule=...``).
+
+    >>> build("nesterov", [torch.zeros(3, requires_grad=True)], lr=0.1).nesterov
+    True
+
+    Raises:
+        InvalidArgumentError: an unknown name (the message lists the valid ones), or bad
+            hyper-parameters.
+    """
+    key = name.lower() if isinstance(name, str) else name
+    if key not in OPTIMIZERS:
+        raise InvalidArgumentError(
+            f"unknown optimizer {name!r}; choose one of {', '.join(map(repr, OPTIMIZERS))}")
+    cls, defaults = OPTIMIZERS[key]
+    return cls(params, lr=lr, **{**defaults, **hyper})
