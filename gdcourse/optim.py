@@ -129,7 +129,7 @@ def _check_lrs(lr, params: list[torch.Tensor]) -> list[Lr]:
                 f"a tensor of per-element lrs fits one params tensor, but there are "
                 f"{len(params)}; pass a list with one lr (number or tensor) per params tensor")
         lr = [lr]
-    if not isinstance(lr, Sequence):
+    if isinstance(lr, str) or not isinstance(lr, Sequence):
         return [check_lr(lr)] * len(params)
     if len(lr) != len(params):
         raise ShapeError(
@@ -140,7 +140,7 @@ def _check_lrs(lr, params: list[torch.Tensor]) -> list[Lr]:
         if not (isinstance(r, torch.Tensor) and r.numel() > 1):
             out.append(check_lr(r, name=f"lr[{i}]"))
             continue
-        if torch.broadcast_shapes(r.shape, p.shape) != p.shape:
+        if not _broadcasts_to(r.shape, p.shape):
             raise ShapeError(
                 f"lr[{i}] has shape {tuple(r.shape)} but its parameter has shape "
                 f"{tuple(p.shape)}; per-element lrs must have the parameter's shape")
@@ -149,6 +149,13 @@ def _check_lrs(lr, params: list[torch.Tensor]) -> list[Lr]:
                 f"lr[{i}] must hold finite floats >= 0 (0 freezes an element), got {r}")
         out.append(r.detach().to(device=p.device, dtype=p.dtype))
     return out
+
+
+def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
+    try:
+        return torch.broadcast_shapes(shape, target) == target
+    except RuntimeError:
+        return False
 
 
 class Optimizer:
