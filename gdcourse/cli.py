@@ -75,6 +75,7 @@ def _cmd_fit(args) -> int:
 # Subcommands from other rooms register here: each module offers add_parser(sub).
 _EXTRA_COMMANDS = [
     # --- grading (gdcourse grade / gdcourse scaffold) ---
+    ".grading.cli",
     # --- speed (gdcourse bench / gdcourse sweep) ---
 ]
 

@@ -1,0 +1,130 @@
+"""Exercise 02: linear regression theta . x + theta_0 with the seven steps (public checks).
+
+Tasks: ``linear(X, params)`` and ``fit_linear(X, y, *, lr, steps, seed)``, where
+``params = [theta_1, ..., theta_D, theta_0]`` has shape (D + 1,). Oracles: the formula in
+float64, the same gradient-descent steps taken here, and least squares.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..recipe import init_params
+from .compare import PASS, close
+from .registry import Check, Exercise, Verdict, call
+
+__all__ = ["EXERCISE", "make_regression", "oracle_linear", "oracle_descent",
+           "oracle_least_squares"]
+
+
+def make_regression(n: int, d: int, *, seed: int, noise: float = 0.3,
+                    dtype=torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
+    """X (n, d) with standardized columns and y = X @ w + b + noise, from ``seed``."""
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, d, generator=gen, dtype=torch.float64)
+    X = (X - X.mean(0)) / X.std(0)
+    w = torch.randn(d, generator=gen, dtype=torch.float64) * 2
+    b = torch.randn((), generator=gen, dtype=torch.float64) * 3
+    y = X @ w + b + noise * torch.randn(n, generator=gen, dtype=torch.float64)
+    return X.to(dtype), y.to(dtype)
+
+
+def oracle_linear(X: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+    """preds = X @ theta + theta_0 in float64: (N, D) @ (D,) + () -> (N,)."""
+    params = params.to(torch.float64)
+    return X.to(torch.float64) @ params[:-1] + params[-1]
+
+
+def oracle_descent(X, y, *, lr: float, steps: int, seed: int) -> torch.Tensor:
+    """The seven steps from ``init_params(D + 1, seed=seed)``, in the inputs' dtype."""
+    params = init_params(X.shape[1] + 1, seed=seed, dtype=X.dtype)
+    for _ in range(steps):
+        loss = ((X @ params[:-1] + params[-1] - y) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            params -= lr * params.grad
+        params.grad = None
+    return params.detach()
+
+
+def oracle_least_squares(X, y) -> torch.Tensor:
+    """The exact minimizer of the MSE, [theta, theta_0], by least squares in float64."""
+    A = torch.cat([X.to(torch.float64), torch.ones(len(X), 1, dtype=torch.float64)], dim=1)
+    return torch.linalg.lstsq(A, y.to(torch.float64).unsqueeze(-1)).solution.squeeze(-1)
+
+
+def judge_linear(out, inputs) -> Verdict:
+    X, params = inputs["args"]
+    return close(out, oracle_linear(X, params), what="preds", rtol=1e-5, atol=1e-6)
+
+
+def judge_linear_many(out, inputs) -> Verdict:
+    if not isinstance(out, list) or len(out) != len(inputs["calls"]):
+        return Verdict(False, "expected one answer per call")
+    for got, c in zip(out, inputs["calls"]):
+        X, params = c["args"]
+        verdict = close(got, oracle_linear(X, params), what=f"preds (D={X.shape[1]})",
+                        rtol=1e-5, atol=1e-6)
+        if not verdict.passed:
+            return verdict
+    return PASS
+
+
+def judge_descent(out, inputs) -> Verdict:
+    X, y = inputs["args"]
+    k = inputs["kwargs"]
+    expected = oracle_descent(X, y, lr=k["lr"], steps=k["steps"], seed=k["seed"])
+    verdict = close(out, expected, what="params", rtol=1e-4, atol=1e-5)
+    if verdict.passed:
+        return verdict
+    return Verdict(False, verdict.hint + f" after {k['steps']} steps of lr={k['lr']} from "
+                   f"init_params({X.shape[1] + 1}, seed={k['seed']})")
+
+
+def judge_converges(out, inputs) -> Verdict:
+    X, y = inputs["args"]
+    best = oracle_least_squares(X, y)
+    verdict = close(out, best, what="params vs least squares", rtol=1e-3, atol=1e-3)
+    if verdict.passed:
+        return verdict
+    return Verdict(False, verdict.hint + f" after {inputs['kwargs']['steps']} steps; is the "
+                   "update params -= lr * grad?")
+
+
+def _linear_inputs():
+    gen = torch.Generator().manual_seed(2)
+    X = torch.randn(6, 3, generator=gen, dtype=torch.float64)
+    return call("linear", X, torch.tensor([0.5, -1.0, 2.0, 0.25], dtype=torch.float64))
+
+
+def _linear_many_inputs():
+    gen = torch.Generator().manual_seed(3)
+    return {"calls": [call("linear", torch.randn(5, d, generator=gen),
+                           torch.randn(d + 1, generator=gen)) for d in (1, 7)]}
+
+
+def _descent_inputs():
+    X, y = make_regression(40, 3, seed=11)
+    return call("fit_linear", X, y, lr=0.05, steps=3, seed=7)
+
+
+def _converge_inputs():
+    X, y = make_regression(200, 3, seed=12)
+    return call("fit_linear", X, y, lr=0.1, steps=300, seed=0)
+
+
+EXERCISE = Exercise(
+    id="02",
+    title="linear regression with the seven steps",
+    tasks=["linear", "fit_linear"],
+    checks=[
+        Check("linear computes X @ theta + theta_0", "linear", 1, _linear_inputs,
+              judge_linear),
+        Check("linear works for 1 and for 7 features", "linear", 1, _linear_many_inputs,
+              judge_linear_many, probe="calls"),
+        Check("fit_linear takes exactly the gradient-descent steps", "fit_linear", 2,
+              _descent_inputs, judge_descent),
+        Check("fit_linear reaches the least-squares fit", "fit_linear", 2, _converge_inputs,
+              judge_converges),
+    ],
+)

@@ -1,0 +1,89 @@
+"""Judging helpers: compare plain answers with oracles and say what differs, in one line.
+
+    >>> close(torch.tensor([1.0, 2.5]), torch.tensor([1.0, 2.0]), what="preds")
+    Verdict(passed=False, hint='preds[1]: expected 2, got 2.5')
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .registry import Verdict
+
+__all__ = ["close", "as_tensor", "describe", "PASS"]
+
+PASS = Verdict(True)
+
+
+def describe(obj) -> str:
+    """A short description of an answer for hints: its type and shape."""
+    if isinstance(obj, torch.Tensor):
+        return f"a tensor of shape {tuple(obj.shape)}"
+    if isinstance(obj, (list, tuple)):
+        return f"a {type(obj).__name__} of length {len(obj)}"
+    return f"{type(obj).__name__} {obj!r}"[:80]
+
+
+def as_tensor(got, *, shape: tuple | None = None) -> torch.Tensor | None:
+    """``got`` as a float64 tensor if it is a tensor or a (list of) number(s), else None."""
+    if isinstance(got, bool):
+        return None
+    if isinstance(got, (int, float)) and (shape is None or shape == ()):
+        return torch.tensor(float(got), dtype=torch.float64)
+    if isinstance(got, list):
+        try:
+            return torch.tensor(got, dtype=torch.float64)
+        except (TypeError, ValueError, RuntimeError):
+            return None
+    if isinstance(got, torch.Tensor) and (got.is_floating_point() or got.dtype == torch.int64):
+        return got.to(torch.float64)
+    return None
+
+
+def close(got, expected: torch.Tensor, *, what: str = "the result", rtol: float = 1e-5,
+          atol: float = 1e-8) -> Verdict:
+    """Pass when ``got`` has the shape of ``expected`` and |got - expected| <= atol + rtol|e|.
+
+    The hint names the worst entry: ``preds[3]: expected 1.25, got 1.5``; wrong types and
+    shapes get their own hint (with ``squeeze`` advice for a stray trailing 1).
+    """
+    expected = expected.detach().to(torch.float64)
+    value = as_tensor(got, shape=tuple(expected.shape))
+    if value is None:
+        return Verdict(False, f"{what}: expected a tensor of shape {tuple(expected.shape)}, "
+                              f"got {describe(got)}")
+    if value.shape != expected.shape:
+        hint = ""
+        if value.dim() == expected.dim() + 1 and value.shape[-1] == 1:
+            hint = "; try .squeeze(-1)"
+        elif value.numel() == 1 and expected.numel() == 1:
+            value = value.reshape(expected.shape)
+        if value.shape != expected.shape:
+            return Verdict(False, f"{what}: expected shape {tuple(expected.shape)}, got "
+                                  f"{tuple(value.shape)}{hint}")
+    bad_nan = torch.isnan(value) & ~torch.isnan(expected)
+    tol = atol + rtol * expected.abs()
+    gap = torch.where(torch.isfinite(value) & torch.isfinite(expected),
+                      (value - expected).abs() - tol, torch.zeros_like(value))
+    gap = torch.where(bad_nan | (torch.isinf(value) != torch.isinf(expected)),
+                      torch.full_like(value, math.inf), gap)
+    if value.numel() == 0 or bool((gap <= 0).all()):
+        return PASS
+    worst = int(torch.argmax(gap.reshape(-1)))
+    index = "" if expected.dim() == 0 else str(list(_unravel(worst, expected.shape)))
+    return Verdict(False, f"{what}{index}: expected {_fmt(expected.reshape(-1)[worst])}, "
+                          f"got {_fmt(value.reshape(-1)[worst])}")
+
+
+def _unravel(flat: int, shape) -> tuple[int, ...]:
+    out = []
+    for n in reversed(shape):
+        out.append(flat % n)
+        flat //= n
+    return tuple(reversed(out))
+
+
+def _fmt(x: torch.Tensor) -> str:
+    return f"{float(x):.6g}"
