@@ -28,6 +28,7 @@ from .recipe import apply_step, init_params, mse, step
 from .grid import GridResult, grid_search, grid_size
 # --- speed (fast_forward, lr_sweep) ---
 from .fast import FastForward, fast_forward
+from .sweep import LRSweep, lr_sweep
 from .quadratic import design_matrix_quadratic
 
 __version__ = "0.1.0"
@@ -42,7 +43,7 @@ __all__ = [
     # data and grid search
     "GridResult", "grid_search", "grid_size",
     # --- speed: names ---
-    "FastForward", "design_matrix_quadratic", "fast_forward",
+    "FastForward", "LRSweep", "design_matrix_quadratic", "fast_forward", "lr_sweep",
 ]
 
 
