@@ -50,8 +50,14 @@ def max_hessian_eigenvalue(
     >>> import torch
     >>> t = torch.tensor([0., 1., 2.]); p = torch.zeros(2)
     >>> round(max_hessian_eigenvalue(lambda x, p: p[0] * x + p[1], p, t, t), 4)
-    4.5352
+    4.7749
     """
+    hvp, v = _hessian_vector_product(f, params, x, y, loss_fn, seed)
+    return 0.0 if hvp is None else _power_iteration(hvp, v, iters=iters, rtol=rtol)
+
+
+def _hessian_vector_product(f, params, x, y, loss_fn, seed):
+    """(v -> H v, a random start v) at params in float64; (None, None) when H = 0."""
     from .recipe import mse
 
     loss_fn = mse if loss_fn is None else loss_fn
@@ -64,25 +70,33 @@ def max_hessian_eigenvalue(
     loss = loss_fn(f(x64, leaves[0] if single else leaves), y64)
     grads = torch.autograd.grad(loss, leaves, create_graph=True)
     if not any(g.requires_grad for g in grads):
-        return 0.0  # the loss is linear in params: no curvature at all
+        return None, None  # the loss is linear in params: no curvature at all
+
+    def hvp(v):
+        hv = torch.autograd.grad(grads, leaves, grad_outputs=v, retain_graph=True,
+                                 allow_unused=True)
+        return [torch.zeros_like(vi) if h is None else h for h, vi in zip(hv, v)]
 
     gen = torch.Generator().manual_seed(seed)
     v = [torch.randn(p.shape, generator=gen, dtype=torch.float64).to(p.device) for p in leaves]
+    return hvp, v
+
+
+def _power_iteration(hvp, v, *, iters: int, rtol: float, shift: float = 0.0) -> float:
+    """The largest-magnitude eigenvalue of H - shift I, plus shift."""
     lam = 0.0
     for _ in range(iters):
         norm = torch.sqrt(sum((vi * vi).sum() for vi in v))
         v = [vi / norm for vi in v]
-        hv = torch.autograd.grad(grads, leaves, grad_outputs=v, retain_graph=True,
-                                 allow_unused=True)
-        hv = [torch.zeros_like(vi) if h is None else h for h, vi in zip(hv, v)]
-        new_lam = float(sum((vi * hi).sum() for vi, hi in zip(v, hv)))
+        hv = [h - shift * vi for h, vi in zip(hvp(v), v)]
         if float(torch.sqrt(sum((hi * hi).sum() for hi in hv))) == 0.0:
-            return 0.0
+            return shift
+        new_lam = float(sum((vi * hi).sum() for vi, hi in zip(v, hv)))
         converged = abs(new_lam - lam) <= rtol * abs(new_lam)
         lam, v = new_lam, hv
         if converged:
             break
-    return lam
+    return lam + shift
 
 
 def max_stable_lr(f: Callable, params, x: torch.Tensor, y: torch.Tensor,
@@ -90,13 +104,27 @@ def max_stable_lr(f: Callable, params, x: torch.Tensor, y: torch.Tensor,
     """The largest learning rate plain gradient descent tolerates at ``params``: 2 / lambda_max.
 
     Exact for losses quadratic in params (MSE of a model linear in its parameters, such as
-    the lecture's quadratic); a local estimate otherwise. Keyword arguments go to
-    :func:`max_hessian_eigenvalue`.
+    the lecture's quadratic); a local estimate otherwise. lambda_max is the largest
+    *positive* eigenvalue: where the largest-magnitude one is negative (near a saddle), a
+    second power iteration on H - lambda I finds it. Keyword arguments (iters, rtol, seed)
+    are those of :func:`max_hessian_eigenvalue`.
+
+    >>> import torch
+    >>> t = torch.tensor([0., 1., 2.]); p = torch.zeros(2)
+    >>> round(max_stable_lr(lambda x, p: p[0] * x + p[1], p, t, t), 4)
+    0.4189
 
     Raises:
         InvalidArgumentError: when the Hessian has no positive curvature (any lr "works").
     """
-    lam = max_hessian_eigenvalue(f, params, x, y, loss_fn, **kwargs)
+    iters, rtol = kwargs.get("iters", 500), kwargs.get("rtol", 1e-10)
+    hvp, v = _hessian_vector_product(f, params, x, y, loss_fn, kwargs.get("seed", 0))
+    lam = 0.0 if hvp is None else _power_iteration(hvp, v, iters=iters, rtol=rtol)
+    if lam < 0:
+        # The largest-magnitude eigenvalue is negative (a saddle or a maximum). Descent is
+        # limited by the largest *positive* one: the top eigenvalue of H - lam I, which is
+        # positive semi-definite, plus lam.
+        lam = _power_iteration(hvp, v, iters=iters, rtol=rtol, shift=lam)
     if lam <= 0:
         raise InvalidArgumentError(
             f"the loss has no positive curvature at these params (lambda_max = {lam:.3g}), "
