@@ -24,6 +24,8 @@ from .quadratic import QuadraticFit, fit_quadratic, least_squares, make_signal, 
 from .recipe import apply_step, init_params, mse, step
 
 # --- data and optimizers (lectures 01, 06) ---
+# optimizers: gd.optim.SGD / Adam / build, gd.schedules.CosineDecay, ...
+from . import optim, schedules
 # data and grid search
 from .grid import GridResult, grid_search, grid_size
 # --- speed (fast_forward, lr_sweep) ---
@@ -40,6 +42,8 @@ __all__ = [
     "least_squares", "make_signal", "max_hessian_eigenvalue", "max_stable_lr", "mse",
     "quadratic", "set_seed", "step", "to_np", "train",
     # --- data and optimizers: names ---
+    # optimizers
+    "optim", "schedules",
     # data and grid search
     "GridResult", "grid_search", "grid_size",
     # --- speed: names ---
