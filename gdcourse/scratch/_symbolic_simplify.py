@@ -6,7 +6,8 @@ a chain such as ``(+ (+ a b) c)`` or ``(* 2 (* x 3))`` is flattened into its ter
 factors, numbers are collected into one constant and repeated terms or factors are merged,
 then the chain is rebuilt left-nested in a fixed form that the rules recognise again:
 
-    sum      (+ (- t1 (* 3 t2)) 4)     terms in first-seen order, the constant last
+    sum      (+ (- t1 (* 3 t2)) 4)     terms in first-seen order (a positive one first),
+                                       the constant last
     product  (* 6 (* x (** y 2)))      the constant first, then one factor per base
 
 Flattening walks a chain afresh at each of its levels, so simplifying a sum of n terms
@@ -71,27 +72,37 @@ def _collect(terms: list[tuple[float, Expr]]) -> Expr:
     """The sum of ``number * term`` over ``terms``, like terms merged, numbers added up."""
     coefs: dict[Expr, float] = {}  # term without its number -> total number in front of it
     const = 0
-    for s, term in terms:
+    todo = terms[::-1]
+    while todo:
+        s, term = todo.pop()
         if isinstance(term, Const):
             const += s * term.value
             continue
         c, rest = 1, term
         if isinstance(term, Bin) and term.op == "*" and isinstance(term.lhs, Const):
             c, rest = term.lhs.value, term.rhs
-        coefs[rest] = coefs.get(rest, 0) + s * c
-    acc = None
-    for rest, c in coefs.items():
-        if c == 0:
+        if c == -1 and isinstance(rest, Bin) and rest.op in ("+", "-"):
+            todo.extend(_chain(rest, ("+", "-"), -s)[::-1])  # a - (b + c) -> a - b - c
             continue
+        coefs[rest] = coefs.get(rest, 0) + s * c
+    items = [(c, rest) for rest, c in coefs.items() if c != 0]
+    if const != 0:
+        items.append((const, None))
+    if not items:
+        return ZERO
+    # Start with a positive term, else with the number, so that 2 - y stays (- 2 y) and
+    # -3 - y stays (- -3 y); after it, a negative number in front becomes a subtraction.
+    first = next((i for i, (c, _) in enumerate(items) if c > 0),
+                 len(items) - 1 if const != 0 else 0)
+    items.insert(0, items.pop(first))
+    acc = None
+    for c, rest in items:
         if acc is None:
-            acc = _scaled(c, rest)
-        else:  # a negative number in front reads better as a subtraction
-            acc = Bin("-" if c < 0 else "+", acc, _scaled(abs(c), rest))
-    if acc is None:
-        return Const(const)
-    if const == 0:
-        return acc
-    return Bin("-" if const < 0 else "+", acc, Const(abs(const)))
+            acc = Const(c) if rest is None else _scaled(c, rest)
+        else:
+            term = Const(abs(c)) if rest is None else _scaled(abs(c), rest)
+            acc = Bin("-" if c < 0 else "+", acc, term)
+    return acc
 
 
 def _scaled(c: float, rest: Expr) -> Expr:
@@ -120,8 +131,17 @@ def _product(l: Expr, r: Expr) -> Expr:
     if rest is None:
         return Const(c)
     if c != 1 and isinstance(rest, Bin) and rest.op in ("+", "-"):
-        return _collect(_chain(rest, ("+", "-"), c))  # 2 * (x + 1) -> 2x + 2, as sympy does
+        # 2 * (3x + 1) -> 6x + 2 lets the numbers merge with those around the sum; it only
+        # pays when at most one term (here 1) lacks a number that can absorb c.
+        terms = _chain(rest, ("+", "-"), c)
+        if sum(not _has_number(t) for _, t in terms) <= 1:
+            return _collect(terms)
     return _scaled(c, rest)
+
+
+def _has_number(term: Expr) -> bool:
+    return isinstance(term, Const) or (
+        isinstance(term, Bin) and term.op == "*" and isinstance(term.lhs, Const))
 
 
 def _quotient(l: Expr, r: Expr) -> Expr:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 
 import torch
 
-from ..errors import InvalidArgumentError, UnboundSymbolError
+from ..errors import InvalidArgumentError, InvalidTypeError, UnboundSymbolError
 
 __all__ = ["Expr", "Sym", "Const", "Bin", "Call", "params", "d", "val", "simplify",
            "exp", "log", "tanh", "sigmoid"]
@@ -48,20 +48,21 @@ def fold(root: Expr, combine: Callable[[Expr, list], object]):
     done: dict[int, object] = {}  # id(node) -> result; every node stays alive under root
     todo = [root]
     while todo:
-        node = todo[-1]
+        node = todo.pop()
         if id(node) in done:
-            todo.pop()
             continue
         pending = [c for c in node.children if id(c) not in done]
-        if pending:
+        if pending:  # come back to this node once its children are done
+            todo.append(node)
             todo.extend(pending)
         else:
-            todo.pop()
             done[id(node)] = combine(node, [done[id(c)] for c in node.children])
     return done[id(root)]
 
 
 def _is_number(v) -> bool:
+    if type(v) in (int, float):  # the common case, without the slow abstract-class check
+        return True
     return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
@@ -76,7 +77,7 @@ def _as_expr(v) -> Expr:
         hint = "to use tensor data, put a symbol in the expression and bind it: val(e, {'x': t})"
     elif isinstance(v, str):
         hint = f"to make a symbol, use params({v!r})"
-    raise InvalidArgumentError(
+    raise InvalidTypeError(
         f"an expression operand must be an Expr or a real number, got {type(v).__name__} "
         f"{str(v)[:40]!r}; {hint}")
 
@@ -102,10 +103,10 @@ class Expr:
     def __delattr__(self, name):
         raise AttributeError("expressions are immutable")
 
-    def _init(self, head: tuple, children: tuple[Expr, ...]) -> None:
+    def _init(self, hash_: int, size: int) -> None:
         # Hash and size come from the children's cached values: O(1) per node, no recursion.
-        object.__setattr__(self, "_hash", hash((head, *(c._hash for c in children))))
-        object.__setattr__(self, "size", 1 + sum(c.size for c in children))
+        object.__setattr__(self, "_hash", hash_)
+        object.__setattr__(self, "size", size)
 
     children: tuple[Expr, ...] = ()
 
@@ -184,11 +185,14 @@ class Sym(Expr):
     __match_args__ = ("name",)
 
     def __init__(self, name: str):
-        if not isinstance(name, str) or not name.isidentifier():
+        if not isinstance(name, str):
+            raise InvalidTypeError(f"a symbol name must be a string such as 'x', got "
+                                   f"{type(name).__name__} {name!r}")
+        if not name.isidentifier():
             raise InvalidArgumentError(
                 f"a symbol name must be an identifier such as 'x' or 'w1', got {name!r}")
         object.__setattr__(self, "name", name)
-        self._init(self._head(), ())
+        self._init(hash(("sym", name)), 1)
 
     def _head(self):
         return ("sym", self.name)
@@ -205,13 +209,14 @@ class Const(Expr):
 
     def __init__(self, value: float):
         if not _is_number(value):
-            raise InvalidArgumentError(
+            raise InvalidTypeError(
                 f"a constant must be a real number, got {type(value).__name__} {value!r}")
-        value = int(value) if isinstance(value, numbers.Integral) else float(value)
+        if type(value) not in (int, float):  # numpy and other numbers become plain ones
+            value = int(value) if isinstance(value, numbers.Integral) else float(value)
         if not math.isfinite(value):
             raise InvalidArgumentError(f"a constant must be finite, got {value!r}")
         object.__setattr__(self, "value", value)
-        self._init(self._head(), ())
+        self._init(hash(("const", value)), 1)
 
     def _head(self):
         return ("const", self.value)
@@ -233,7 +238,7 @@ class Bin(Expr):
         lhs, rhs = _as_expr(lhs), _as_expr(rhs)
         for name, value in (("op", op), ("lhs", lhs), ("rhs", rhs), ("children", (lhs, rhs))):
             object.__setattr__(self, name, value)
-        self._init(self._head(), self.children)
+        self._init(hash((op, lhs._hash, rhs._hash)), 1 + lhs.size + rhs.size)
 
     def _head(self):
         return ("bin", self.op)
@@ -255,7 +260,7 @@ class Call(Expr):
         arg = _as_expr(arg)
         for name, value in (("fn", fn), ("arg", arg), ("children", (arg,))):
             object.__setattr__(self, name, value)
-        self._init(self._head(), self.children)
+        self._init(hash((fn, arg._hash)), 1 + arg.size)
 
     def _head(self):
         return ("call", self.fn)
@@ -305,7 +310,7 @@ def params(names: str) -> Sym | tuple[Sym, ...]:
     (+ (* m 3) b)
     """
     if not isinstance(names, str):
-        raise InvalidArgumentError(f"params takes a string such as 'm b', got "
+        raise InvalidTypeError(f"params takes a string such as 'm b', got "
                                    f"{type(names).__name__}")
     syms = tuple(Sym(n) for n in names.replace(",", " ").split())
     if not syms:
@@ -375,7 +380,7 @@ def d(e: Expr | float, name: str | Sym, *, simplify: bool = False) -> Expr:
     if isinstance(name, Sym):
         name = name.name
     if not isinstance(name, str):
-        raise InvalidArgumentError(
+        raise InvalidTypeError(
             f"d() differentiates with respect to a symbol name such as 'x', got "
             f"{type(name).__name__} {name!r}")
 
@@ -439,7 +444,7 @@ def val(e: Expr | float, env: Mapping[str, float | torch.Tensor]):
     tensor([1., 4., 7.])
     """
     if not isinstance(env, Mapping):
-        raise InvalidArgumentError(f"env must be a dict of name -> value, got "
+        raise InvalidTypeError(f"env must be a dict of name -> value, got "
                                    f"{type(env).__name__}; e.g. val(e, {{'x': 2.0}})")
     e = _as_expr(e)
 
@@ -475,7 +480,7 @@ def _lookup(e: Expr, env: Mapping, name: str):
             f"binds {sorted(env)}; add {', '.join(repr(m) + ': ...' for m in missing)} to env")
     value = env[name]
     if not (_is_number(value) or isinstance(value, torch.Tensor)):
-        raise InvalidArgumentError(
+        raise InvalidTypeError(
             f"env[{name!r}] must be a number or a tensor, got {type(value).__name__} "
             f"{str(value)[:40]!r}")
     return value
