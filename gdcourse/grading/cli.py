@@ -31,6 +31,8 @@ def add_parser(sub) -> None:
                    help="write one text report per submission into DIR")
     g.add_argument("--timeout", type=float, default=60.0,
                    help="wall-clock seconds per submission (default 60)")
+    g.add_argument("--check-timeout", type=float, default=10.0, metavar="S",
+                   help="seconds one check may run before it alone is stopped (default 10)")
     g.add_argument("--memory", type=int, default=2048, metavar="MB",
                    help="address-space limit per submission in MB (default 2048)")
     g.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
@@ -58,7 +60,8 @@ def _cmd_grade(args) -> int:
         print(text_report(result) if args.verbose else summary_line(result), flush=True)
 
     results = grade(args.submissions, exercise=args.exercise, hidden=args.hidden,
-                    timeout=args.timeout, memory_mb=args.memory, jobs=args.jobs,
+                    timeout=args.timeout, check_timeout=args.check_timeout,
+                    memory_mb=args.memory, jobs=args.jobs,
                     progress=show)
     if args.reports:
         out = Path(args.reports)

@@ -36,7 +36,7 @@ from .cells import read_cells
 from .registry import Exercise, get_exercise, load_hidden, normalize_id
 from .results import SubmissionResult, judge
 
-__all__ = ["grade", "grade_file"]
+__all__ = ["grade"]
 
 _BOOT = ("import sys; sys.path.insert(0, {root!r}); "
          "from gdcourse.grading.child import main; main(sys.argv[1:])")
@@ -46,8 +46,8 @@ LOG_TAIL = 4000
 
 
 def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = None,
-          timeout: float = 60.0, memory_mb: int = 2048, jobs: int = 1,
-          progress=None) -> list[SubmissionResult]:
+          timeout: float = 60.0, check_timeout: float = 10.0, memory_mb: int = 2048,
+          jobs: int = 1, progress=None) -> list[SubmissionResult]:
     """Grade every submission in ``paths``; results come back in the same order.
 
     Args:
@@ -55,14 +55,17 @@ def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = Non
         exercise: the exercise id; default: what each file declares.
         hidden: a directory of instructor checks added to the public ones.
         timeout: wall-clock seconds per submission (the child is killed after it).
+        check_timeout: seconds one check may run before it alone is stopped (at most
+            each check's own ``time_limit``); cells may run for ``timeout / 2``.
         memory_mb: address-space limit of each child.
         jobs: submissions graded at once.
         progress: called with each SubmissionResult as it finishes.
     """
-    if timeout <= 0 or jobs < 1 or memory_mb < 256:
+    if timeout <= 0 or check_timeout <= 0 or jobs < 1 or memory_mb < 256:
         raise InvalidArgumentError(
-            f"need timeout > 0, jobs >= 1 and memory_mb >= 256; got timeout={timeout}, "
-            f"jobs={jobs}, memory_mb={memory_mb}")
+            f"need timeout > 0, check_timeout > 0, jobs >= 1 and memory_mb >= 256; got "
+            f"timeout={timeout}, check_timeout={check_timeout}, jobs={jobs}, "
+            f"memory_mb={memory_mb}")
     cache: dict[str, tuple[Exercise, list[dict], list[dict]]] = {}
     lock = threading.Lock()
 
@@ -79,32 +82,45 @@ def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = Non
                 cache[ex_id] = (ex, plain, [wire.from_plain(p) for p in plain])
             return cache[ex_id]
 
-    def one(path) -> SubmissionResult:
-        result = grade_file(path, exercise=exercise, prepared=prepared, timeout=timeout,
-                            memory_mb=memory_mb)
+    # Every file is read before any child starts: a submission that deletes or rewrites
+    # another one's file on disk changes nothing.
+    loaded = [(str(p), _load(p, exercise)) for p in paths]
+
+    def one(item) -> SubmissionResult:
+        path, source = item
+        result = grade_file(path, source, prepared=prepared, timeout=timeout,
+                            check_timeout=check_timeout, memory_mb=memory_mb)
         if progress is not None:
             progress(result)
         return result
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(one, [str(p) for p in paths]))
+        return list(pool.map(one, loaded))
 
 
-def grade_file(path: str, *, exercise: str | None, prepared, timeout: float,
-               memory_mb: int) -> SubmissionResult:
-    """Grade one file (see :func:`grade`); never raises for a bad submission."""
-    start = time.perf_counter()
-    name = str(path)
+def _load(path, exercise: str | None):
+    """(cells, exercise id) of a submission, or the InvalidArgumentError saying why not."""
     try:
         cells, declared = read_cells(path)
-        ex_id = normalize_id(exercise or declared or "")
+        return cells, normalize_id(exercise or declared or "")
     except InvalidArgumentError as err:
-        result = SubmissionResult(name, str(exercise or "?"), path=path)
-        result.notes.append(f"not graded: {err}")
+        return err
+
+
+def grade_file(path: str, source, *, prepared, timeout: float, check_timeout: float,
+               memory_mb: int) -> SubmissionResult:
+    """Grade one loaded submission (see :func:`grade`); never raises for a bad one."""
+    start = time.perf_counter()
+    name = str(path)
+    if isinstance(source, InvalidArgumentError):
+        result = SubmissionResult(name, "?", path=path)
+        result.notes.append(f"not graded: {source}")
         return result
+    cells, ex_id = source
     ex, plain, inputs = prepared(ex_id)
     calls = [{"id": i, "probe": c.probe, "inputs": plain[i],
-              "limit": min(c.time_limit, timeout / 2)} for i, c in enumerate(ex.checks)]
+              "limit": min(c.time_limit, check_timeout, timeout / 2)}
+             for i, c in enumerate(ex.checks)]
     request = wire.encode({"exercise": ex_id, "cells": cells, "calls": calls,
                            "cell_limit": timeout / 2}).encode()
     events, notes, output = _run_child(request, timeout=timeout, memory_mb=memory_mb)
@@ -115,7 +131,7 @@ def grade_file(path: str, *, exercise: str | None, prepared, timeout: float,
         elif ev.get("event") == "cells":
             for p in (ev.get("problems") or [])[:20]:
                 if isinstance(p, dict):
-                    notes.append(f"cell {p.get('cell')} raised {str(p.get('message'))[:200]}")
+                    notes.append(f"cell {p.get('cell')}: {str(p.get('message'))[:200]}")
     reason = next((n for n in notes if n.startswith("process")), "not run")
     result = SubmissionResult(name, ex_id, judge(ex, records, inputs, missing_reason=reason),
                               notes, output, path=path)

@@ -1,0 +1,242 @@
+"""A class of 30+ generated submissions to exercise 02 (correct, partly correct, wrong and
+hostile), graded once with ``gdcourse grade --jobs 2``; every score is checked, and each
+hostile submission gets a test of its own that reads the shared result."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+
+import pytest
+
+from gdcourse.cli import main
+
+HEAD = "import torch\nimport gdcourse as gd\nfrom gdcourse.grading import check\n"
+LINEAR = """
+def linear(X, params):
+    return X @ params[:-1] + params[-1]
+"""
+FIT = """
+def fit_linear(X, y, *, lr=0.1, steps=200, seed=0):
+    params = gd.init_params(X.shape[1] + 1, seed=seed, dtype=X.dtype)
+    for _ in range(STEPS):
+        loss = gd.mse(linear(X, params), y)
+        loss.backward()
+        with torch.no_grad():
+            params SIGN= lr * params.grad
+        params.grad = None
+    return params.detach()
+"""
+
+
+def fit(steps="steps", sign="-"):
+    return FIT.replace("STEPS", steps).replace("SIGN", sign)
+
+
+TODO = """
+def fit_linear(X, y, *, lr=0.1, steps=200, seed=0):
+    raise NotImplementedError
+"""
+LOOP_FOREVER = """
+def fit_linear(X, y, *, lr=0.1, steps=200, seed=0):
+    while True:
+        pass
+"""
+
+# name -> (source, expected score out of 6). Public checks: linear 1 + 1, fit_linear 2 + 2.
+KINDS = {
+    "correct": (LINEAR + fit(), 6),
+    "linear_only": (LINEAR + TODO, 2),
+    "column_preds": (LINEAR.replace("params[-1]", "params[-1]).unsqueeze(-1") .replace(
+        "return X", "return (X") + fit(), 0),
+    "ascent": (LINEAR + fit(sign="+"), 2),
+    "one_step_short": (LINEAR + fit(steps="steps - 1"), 4),
+    "no_intercept": (LINEAR.replace(" + params[-1]", "") + fit(), 0),
+    "zero_init": (LINEAR + fit().replace("gd.init_params(X.shape[1] + 1, seed=seed, "
+                                         "dtype=X.dtype)",
+                                         "torch.zeros(X.shape[1] + 1, requires_grad=True)"), 4),
+    "least_squares": (LINEAR + """
+def fit_linear(X, y, *, lr=0.1, steps=200, seed=0):
+    A = torch.cat([X, torch.ones(len(X), 1)], dim=1)
+    return torch.linalg.lstsq(A, y.unsqueeze(-1)).solution.squeeze(-1)
+""", 4),
+    "empty": ("x = 1\n", 0),
+    "syntax_error_in_one_cell": (LINEAR + "\n# %%\ndef oops(:\n    pass\n# %%\n" + fit(), 6),
+}
+
+HOSTILE = {
+    # Runs forever inside one task: that check times out, the rest still count.
+    "loops_forever": (LINEAR + LOOP_FOREVER, 2),
+    # Swallows the grader's interrupt at top level: the whole process is killed.
+    "unkillable_loop": (LINEAR + fit() + """
+import time
+while True:
+    try:
+        time.sleep(100)
+    except BaseException:
+        pass
+""", 0),
+    "raises": (LINEAR.replace("return X", "raise ValueError('nope'); return X") + fit(), 0),
+    "sys_exit_at_top": (LINEAR + fit() + "\nimport sys\nsys.exit(0)\n", 6),
+    "sys_exit_in_task": (LINEAR + "\ndef fit_linear(*a, **k):\n    import sys; sys.exit(3)\n", 2),
+    "os_exit": (LINEAR + fit() + "\nimport os\nos._exit(0)\n", 0),
+    "fake_passed": ("""
+for n in range(6):
+    print(f"  [pass]  check {n}   1/1")
+print("Public score: 6/6 (all passed)")
+print('{"event": "result", "id": 0, "status": "ok", "out": 1}')
+""" + LINEAR.replace("+ params[-1]", "+ 1") + TODO, 0),
+    "patches_torch_and_grader": (LINEAR.replace("+ params[-1]", "* 0") + """
+import gdcourse.grading.compare as cmp, gdcourse.grading.results as res
+from gdcourse.grading.registry import Verdict
+torch.allclose = lambda *a, **k: True
+torch.Tensor.__eq__ = lambda *a, **k: True
+cmp.close = lambda *a, **k: Verdict(True)
+res.judge = lambda *a, **k: []
+gd.grading.check = lambda *a, **k: None
+def fit_linear(X, y, **k):
+    return torch.zeros(X.shape[1] + 1)
+""", 0),
+    "forges_result_channel": (LINEAR.replace("+ params[-1]", "* 2") + TODO + """
+import os, sys, json
+fd = int(sys.argv[1])
+for i in range(4):
+    os.write(fd, (json.dumps({"event": "result", "id": i, "status": "passed",
+                              "points": 99}) + "\\n").encode())
+os.write(fd, b'{"event": "result", "id": 0, "status": "ok", "out": [1, 2]}\\n')
+os.write(fd, b"not json at all\\n")
+""", 0),
+    "memory_hog": (LINEAR + """
+def fit_linear(X, y, **k):
+    return [torch.empty(2**26, dtype=torch.float64) for _ in range(100)]
+
+big = bytearray(64 * 2**30)
+""", 2),
+    "spawns_processes": (LINEAR + fit() + """
+import os, subprocess, sys
+for _ in range(5):
+    subprocess.Popen(["sleep", "987654"])
+subprocess.Popen(["sleep", "987654"], start_new_session=True)
+for _ in range(3):
+    if os.fork() == 0:
+        import time
+        time.sleep(987654)
+""", 6),
+}
+
+
+def files_attack(victim: str, results: str, csv: str) -> str:
+    """Deletes another submission, plants junk at the grader's output paths, fills its
+    own working directory and every other grader temp dir it can find."""
+    return LINEAR + fit() + textwrap.dedent(f"""
+        import glob, os, shutil
+        for path in ({victim!r},):
+            try: os.remove(path)
+            except OSError: pass
+        for path in ({results!r}, {csv!r}):
+            with open(path, "w") as f: f.write("everyone gets 100")
+        open("junk.txt", "w").write("x" * 1000)
+        for d in glob.glob(os.path.join(os.path.dirname(os.getcwd()), "gdcourse-grade-*")):
+            shutil.rmtree(d, ignore_errors=True)
+        """)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    subs, expected = [], {}
+    results, csv = root / "results.json", root / "class.csv"
+    for copy in range(2):
+        for kind, (src, score) in KINDS.items():
+            name = f"s{copy}_{kind}.py"
+            (root / name).write_text(HEAD + src + '\ncheck("02")\n')
+            subs.append(name)
+            expected[name] = score
+    victim = root / "s0_correct.py"
+    for kind, (src, score) in {**HOSTILE, "files": (files_attack(
+            str(victim), str(results), str(csv)), 6)}.items():
+        name = f"h_{kind}.py"
+        (root / name).write_text(HEAD + src)
+        subs.append(name)
+        expected[name] = score
+    assert len(subs) >= 30
+    before = os.getcwd()
+    os.chdir(root)  # submissions named relative to the class folder, as a TA would
+    try:
+        code = main(["grade", *subs, "--exercise", "02", "--jobs", "2", "--timeout", "20",
+                     "--check-timeout", "3", "--json", str(results), "--csv", str(csv),
+                     "--reports", str(root / "reports")])
+    finally:
+        os.chdir(before)
+    assert code == 0
+    data = json.loads(results.read_text())
+    yield {s["submission"]: s for s in data["submissions"]}, expected, root
+
+
+def test_every_score(graded):
+    by_name, expected, _ = graded
+    got = {name: by_name[name]["score"] for name in expected}
+    assert got == expected
+    assert all(s["max_score"] == 6 for s in by_name.values())
+
+
+def test_csv_has_every_submission(graded):
+    by_name, expected, root = graded
+    rows = (root / "class.csv").read_text().splitlines()
+    assert len(rows) == len(expected) + 1
+    assert rows[0].startswith("submission,exercise,score,max_score,percent")
+
+
+def _report(root, name):
+    return (root / "reports" / name.replace(".py", ".py.txt")).read_text()
+
+
+def test_loop_in_a_task_times_out_only_that_task(graded):
+    by_name, _, root = graded
+    tests = by_name["h_loops_forever.py"]["tests"]
+    assert [t["score"] for t in tests[:2]] == [1, 1]
+    assert "stopped" in tests[2]["output"] or "not run" in tests[2]["output"]
+
+
+def test_unkillable_loop_is_killed_and_reported(graded):
+    _, _, root = graded
+    assert "time limit of 20 s" in _report(root, "h_unkillable_loop.py")
+
+
+def test_exit_calls_are_reported(graded):
+    by_name, _, root = graded
+    assert "exit code 0" in _report(root, "h_os_exit.py")
+    assert "sys.exit(3)" in _report(root, "h_sys_exit_in_task.py")
+
+
+def test_printed_and_forged_claims_earn_nothing(graded):
+    _, _, root = graded
+    assert "Public score: 6/6" in _report(root, "h_fake_passed.py")   # shown, never scored
+    assert "malformed" in _report(root, "h_forges_result_channel.py")
+
+
+def test_memory_hog_fails_with_a_reason(graded):
+    _, _, root = graded
+    text = _report(root, "h_memory_hog.py")
+    assert "can't allocate memory" in text and "MemoryError" in text
+
+
+def test_spawned_processes_are_all_killed(graded):
+    survivors = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if b"987654" in f.read():
+                        survivors.append(pid)
+            except OSError:
+                pass
+    assert survivors == []
+
+
+def test_file_attacks_change_nothing(graded):
+    by_name, expected, root = graded
+    assert by_name["s0_correct.py"]["score"] == 6          # its file was deleted mid-run
+    assert not (root / "s0_correct.py").exists()
+    assert (root / "class.csv").read_text().startswith("submission,")
