@@ -156,5 +156,5 @@ def grid_search(loss_fn: Callable[[torch.Tensor], torch.Tensor],
     if not math.isfinite(float(finite[flat])):
         raise InvalidArgumentError("loss_fn gave no finite loss anywhere on the grid")
     best_index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), shape))
-    return GridResult(axes=axes, losses=losses.reshape(shape), best_params=points[flat],
+    return GridResult(axes=axes, losses=losses.reshape(shape), best_params=points[flat].clone(),
                       best_loss=float(losses[flat]), best_index=best_index)

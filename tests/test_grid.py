@@ -96,3 +96,11 @@ def test_bad_grids_raise_typed_errors():
         grid_search(lambda p: p * torch.ones(2), torch.linspace(0, 1, 3))
     with pytest.raises(gd.InvalidArgumentError, match="no finite loss"):
         grid_search(lambda p: p * math.nan, torch.linspace(0, 1, 3))
+
+
+@pytest.mark.cuda
+def test_grid_search_runs_on_the_device_of_its_grid():
+    y = torch.tensor([1.0, 2.0, 3.0], device="cuda")
+    result = grid_search(lambda m: gd.mse(m * y, 2 * y), torch.linspace(0, 4, 41, device="cuda"))
+    assert result.losses.device.type == "cuda"
+    assert float(result.best_params) == pytest.approx(2.0)
