@@ -77,6 +77,7 @@ _EXTRA_COMMANDS = [
     # --- grading (gdcourse grade / gdcourse scaffold) ---
     ".grading.cli",
     # --- speed (gdcourse bench / gdcourse sweep) ---
+    ".cli_speed",
 ]
 
 
