@@ -45,7 +45,8 @@ def plot_history(history, ax=None, *, log: bool = True, label: str | None = None
     steps = [s + 1 for s in history.steps]  # +1 so step 0 survives a log axis
     ax.plot(steps, history.losses, label=label or "training loss")
     if history.val_losses:
-        ax.plot(history.val_steps, history.val_losses, label="validation loss")
+        # val_steps count updates taken, like steps; shift both alike for the log axis
+        ax.plot([s + 1 for s in history.val_steps], history.val_losses, label="validation loss")
     if log:
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -125,7 +126,7 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, *, resolution: int = 50,
     ax.contour(xx, yy, zz, levels=[0.5], colors="black", linewidths=1.5)
     ax.scatter(X_np[:, 0], X_np[:, 1], c=y_np, cmap=cmap, edgecolors="black", linewidths=0.5,
                s=20, zorder=3)
-    ax.figure.colorbar(filled, ax=ax, label="p(class 1)", shrink=0.8)
+    ax.figure.colorbar(filled, ax=ax, label="p(class 1)", fraction=0.046, pad=0.04)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_aspect("equal")

@@ -34,17 +34,20 @@ def test_lecture_runs(path, tmp_path):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     nb = nbformat.read(path, as_version=4)
-    env_before = os.environ.get("MPLBACKEND")
+    saved = {k: os.environ.get(k) for k in ("MPLBACKEND", "PYTHONPATH")}
     os.environ["MPLBACKEND"] = "Agg"
+    # The kernel runs in tmp_path; it must import this checkout even when not installed.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), saved["PYTHONPATH"]]))
     try:
         start = time.perf_counter()
         nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
                                 resources={"metadata": {"path": str(tmp_path)}}).execute()
         elapsed = time.perf_counter() - start
     finally:
-        if env_before is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
-            os.environ["MPLBACKEND"] = env_before
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     print(f"{path.name}: {elapsed:.1f} s")
     assert elapsed < 2 * LECTURE_BUDGET_S, f"{path.name} took {elapsed:.0f} s"
