@@ -398,3 +398,25 @@ def test_losses_reject_mismatched_empty_and_out_of_range_inputs():
         binary_cross_entropy([], [])
     with pytest.raises(InvalidArgumentError, match=r"labels in \[0, 1\], got 2"):
         binary_cross_entropy([Scalar(0.5)], [2])
+
+
+def test_backward_pauses_the_cycle_collector_and_restores_it():
+    import gc
+
+    from gdcourse.scratch.scalar import gc_paused
+
+    assert gc.isenabled()
+    (Scalar(1.0) * 2).backward()
+    assert gc.isenabled()
+    with pytest.raises(InvalidArgumentError):
+        with gc_paused():
+            assert not gc.isenabled()
+            log(Scalar(-1.0))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a collector the caller turned off stays off
+    finally:
+        gc.enable()
