@@ -205,8 +205,8 @@ def lr_sweep(X: torch.Tensor, y: torch.Tensor, lrs, *, steps: int,
                 theta.addcmul_(lr, buf, value=-1.0)
     # The final loss in float64: in float32 the rounding of the loss itself (~1e-6 near the
     # optimum) would otherwise hide the comparison between lrs, or with train.
-    X64, y64 = X.to(torch.float64).cpu(), y.to(torch.float64).cpu()
-    R = theta.to(torch.float64).cpu() @ X64.mT - y64  # (L, N)
+    X64, y64 = X.cpu().to(torch.float64), y.cpu().to(torch.float64)  # cpu first: MPS lacks f64
+    R = theta.cpu().to(torch.float64) @ X64.mT - y64  # (L, P) @ (P, N) -> (L, N)
     final = (R * R).mean(1)
     limit = explode_factor * first.clamp(min=1e-300)
     diverged = (~(peak <= limit)).cpu() | ~torch.isfinite(final)
