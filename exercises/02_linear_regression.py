@@ -30,6 +30,7 @@ from gdcourse.grading import check
 # must work for any `N` and `D`.
 
 # %%
+gd.set_seed(0)
 gen = torch.Generator().manual_seed(0)
 N, D = 100, 3
 X = torch.randn(N, D, generator=gen)

@@ -1,0 +1,135 @@
+"""Exercise 01: MSE, grid search, and gradients by hand (public checks).
+
+Tasks: ``mse(preds, targets)``, ``grid_search(x, y, ws) -> (best_w, losses)`` for the
+model y = w x, ``grad_by_hand(w, x, y)`` = dL/dw and ``grad_line_by_hand(params, x, y)`` =
+[dL/da, dL/db] for y = a x + b. Oracles: ``F.mse_loss`` and ``torch.func.grad``.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .compare import PASS, close
+from .registry import Check, Exercise, Verdict, call
+
+__all__ = ["EXERCISE", "BELT_IN", "BELT_CM", "oracle_losses", "oracle_grad",
+           "oracle_line_grad"]
+
+# Belt sizes (inches) and the same belts in centimetres.
+BELT_IN = [30.5, 32.5, 34.5, 36.5, 38.5, 40.5, 42.5, 44.5, 46.5, 48.5]
+BELT_CM = [77.0, 83.0, 88.0, 93.0, 98.0, 103.0, 108.0, 113.0, 118.0, 123.0]
+
+
+def _mse(preds, targets):
+    return ((preds - targets) ** 2).mean()
+
+
+def oracle_losses(x, y, ws) -> torch.Tensor:
+    """MSE of y ~ w x for every w of the grid: (W, 1) * (1, N) -> (W, N) -> (W,)."""
+    x, y, ws = (t.to(torch.float64) for t in (x, y, ws))
+    return ((ws[:, None] * x[None, :] - y[None, :]) ** 2).mean(dim=1)
+
+
+def oracle_grad(w, x, y) -> torch.Tensor:
+    """dL/dw of L(w) = mean((w x - y)^2), by torch.func.grad in float64."""
+    x, y = x.to(torch.float64), y.to(torch.float64)
+    return torch.func.grad(lambda w_: _mse(w_ * x, y))(torch.tensor(float(w),
+                                                                      dtype=torch.float64))
+
+
+def oracle_line_grad(params, x, y) -> torch.Tensor:
+    """[dL/da, dL/db] of L = mean((a x + b - y)^2), by torch.func.grad in float64."""
+    x, y = x.to(torch.float64), y.to(torch.float64)
+    return torch.func.grad(lambda p: _mse(p[0] * x + p[1], y))(params.to(torch.float64))
+
+
+def _belts():
+    return torch.tensor(BELT_IN, dtype=torch.float64), torch.tensor(BELT_CM, dtype=torch.float64)
+
+
+def _mse_inputs():
+    gen = torch.Generator().manual_seed(10)
+    x_in, y_cm = _belts()
+    return {"calls": [call("mse", torch.randn(7, generator=gen, dtype=torch.float64),
+                           torch.randn(7, generator=gen, dtype=torch.float64)),
+                      call("mse", 1.5 * x_in, y_cm),
+                      call("mse", y_cm, y_cm)]}
+
+
+def judge_mse(out, inputs) -> Verdict:
+    for got, c in zip(out, inputs["calls"]):
+        preds, targets = c["args"]
+        verdict = close(got, F.mse_loss(preds, targets), what="mse", rtol=1e-7)
+        if not verdict.passed:
+            return verdict
+    return PASS
+
+
+def _grid_inputs(seed: int | None = None):
+    x, y = _belts()
+    return call("grid_search", x, y, torch.linspace(0.0, 5.0, 50, dtype=torch.float64))
+
+
+def judge_grid_losses(out, inputs) -> Verdict:
+    if not isinstance(out, list) or len(out) != 2:
+        return Verdict(False, "grid_search should return a pair (best_w, losses)")
+    return close(out[1], oracle_losses(*inputs["args"]), what="losses", rtol=1e-6)
+
+
+def judge_grid_best(out, inputs) -> Verdict:
+    if not isinstance(out, list) or len(out) != 2:
+        return Verdict(False, "grid_search should return a pair (best_w, losses)")
+    x, y, ws = inputs["args"]
+    return close(out[0], ws[oracle_losses(x, y, ws).argmin()], what="best_w", rtol=1e-7)
+
+
+def _grad_inputs():
+    x, y = _belts()
+    return {"calls": [call("grad_by_hand", w, x, y) for w in (1.5, 2.54, 3.0)]}
+
+
+def judge_grad(out, inputs) -> Verdict:
+    for got, c in zip(out, inputs["calls"]):
+        verdict = close(got, oracle_grad(*c["args"]), what=f"dL/dw at w={c['args'][0]}",
+                        rtol=1e-6)
+        if not verdict.passed:
+            return verdict
+    return PASS
+
+
+def _line_inputs():
+    gen = torch.Generator().manual_seed(12)
+    x = torch.randn(30, generator=gen, dtype=torch.float64)
+    y = 0.8 * x - 1.2 + 0.1 * torch.randn(30, generator=gen, dtype=torch.float64)
+    return {"calls": [call("grad_line_by_hand", torch.tensor(p, dtype=torch.float64), x, y)
+                      for p in ([0.0, 0.0], [2.0, -3.0], [0.8, -1.2])]}
+
+
+def judge_line(out, inputs) -> Verdict:
+    for got, c in zip(out, inputs["calls"]):
+        params = c["args"][0]
+        verdict = close(got, oracle_line_grad(*c["args"]),
+                        what=f"[dL/da, dL/db] at {params.tolist()}", rtol=1e-6, atol=1e-9)
+        if not verdict.passed:
+            return verdict
+    return PASS
+
+
+EXERCISE = Exercise(
+    id="01",
+    title="MSE, grid search and a gradient by hand",
+    tasks=["mse", "grid_search", "grad_by_hand", "grad_line_by_hand"],
+    checks=[
+        Check("mse matches torch's mean squared error", "mse", 1, _mse_inputs, judge_mse,
+              probe="calls"),
+        Check("grid_search returns the loss of every multiplier", "grid_search", 1,
+              _grid_inputs, judge_grid_losses),
+        Check("grid_search picks the multiplier with the smallest loss", "grid_search", 1,
+              _grid_inputs, judge_grid_best),
+        Check("grad_by_hand matches torch.func.grad", "grad_by_hand", 2, _grad_inputs,
+              judge_grad, probe="calls"),
+        Check("grad_line_by_hand matches torch.func.grad", "grad_line_by_hand", 2,
+              _line_inputs, judge_line, probe="calls"),
+    ],
+)
