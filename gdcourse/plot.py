@@ -82,13 +82,13 @@ __all__ += ["plot_decision_boundary", "plot_trajectory"]
 
 def _as_floats(values):
     """Predictions as a flat float64 numpy array: from a tensor, an array, or a list of
-    floats or Scalars (anything ``float()`` accepts)."""
+    numbers or Scalars (read through their ``.value``)."""
     import numpy as np
     import torch
 
     if isinstance(values, (torch.Tensor, np.ndarray)):
         return to_np(values).astype(np.float64).reshape(-1)
-    return np.array([float(v) for v in values], dtype=np.float64)
+    return np.array([getattr(v, "value", v) for v in values], dtype=np.float64)
 
 
 def plot_decision_boundary(predict_fn, X, y, ax=None, *, resolution: int = 50,

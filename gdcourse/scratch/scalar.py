@@ -21,6 +21,8 @@ Choices, and where they differ from torch:
 - ``==`` and ``hash`` stay identity-based: two nodes with equal values are still two nodes,
   and graphs are walked with sets. Compare values with ``a.value == b.value``. ``<``, ``<=``,
   ``>``, ``>=`` compare values and return a plain bool (not differentiable).
+- There is no ``__float__``: ``math.exp(x)`` on a Scalar raises TypeError instead of
+  quietly returning a float cut off from the graph. Use this module's ``exp``.
 - Values are Python floats (IEEE float64), so results match torch in float64.
 - Where no real number exists (``log`` of x <= 0, ``(-8) ** 0.5``, ``0 ** -1``, ``x / 0``)
   an :class:`~gdcourse.errors.InvalidArgumentError` names the culprit; torch returns nan or
@@ -71,9 +73,6 @@ class Scalar:
 
     def __repr__(self) -> str:
         return f"Scalar({self.value!r}, grad={self.grad!r})"
-
-    def __float__(self) -> float:
-        return self.value
 
     @classmethod
     def from_random(cls, generator=None, *, low: float = -1.0, high: float = 1.0) -> Scalar:
