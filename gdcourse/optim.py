@@ -23,12 +23,11 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from ._validate import as_param_list, check_lr
+from ._optim_checks import Lr, check_lrs, check_unit, check_weight_decay
+from ._validate import as_param_list
 from .errors import InvalidArgumentError, ShapeError
 
 __all__ = ["sgd_step", "adam_step", "Optimizer", "SGD", "Adam", "build", "OPTIMIZERS"]
-
-Lr = float | torch.Tensor
 
 
 def _scaled_sub_(p: torch.Tensor, update: torch.Tensor, lr: Lr) -> None:
@@ -111,53 +110,6 @@ def adam_step(p: torch.Tensor, g: torch.Tensor, state: dict, *, lr: Lr,
         p.addcdiv_(m, denom, value=-lr / (1 - beta1 ** k))
 
 
-def _check_unit(value, *, name: str, closed: bool = False) -> float:
-    """A number in [0, 1) (or [0, 1] when ``closed``)."""
-    ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value
-          and (value <= 1 if closed else value < 1))
-    if not ok:
-        raise InvalidArgumentError(
-            f"{name} must be a number in [0, 1{']' if closed else ')'}, got {value!r}")
-    return float(value)
-
-
-def _check_lrs(lr, params: list[torch.Tensor]) -> list[Lr]:
-    """One lr per params tensor: a number, or a per-element tensor shaped like the param."""
-    if isinstance(lr, torch.Tensor) and lr.numel() > 1:
-        if len(params) != 1:
-            raise ShapeError(
-                f"a tensor of per-element lrs fits one params tensor, but there are "
-                f"{len(params)}; pass a list with one lr (number or tensor) per params tensor")
-        lr = [lr]
-    if isinstance(lr, str) or not isinstance(lr, Sequence):
-        return [check_lr(lr)] * len(params)
-    if len(lr) != len(params):
-        raise ShapeError(
-            f"got {len(lr)} learning rates for {len(params)} parameter tensors; pass one lr "
-            "per parameter tensor, or a single number for all of them")
-    out: list[Lr] = []
-    for i, (r, p) in enumerate(zip(lr, params)):
-        if not (isinstance(r, torch.Tensor) and r.numel() > 1):
-            out.append(check_lr(r, name=f"lr[{i}]"))
-            continue
-        if not _broadcasts_to(r.shape, p.shape):
-            raise ShapeError(
-                f"lr[{i}] has shape {tuple(r.shape)} but its parameter has shape "
-                f"{tuple(p.shape)}; per-element lrs must have the parameter's shape")
-        if not (r.is_floating_point() and bool(torch.isfinite(r).all()) and bool((r >= 0).all())):
-            raise InvalidArgumentError(
-                f"lr[{i}] must hold finite floats >= 0 (0 freezes an element), got {r}")
-        out.append(r.detach().to(device=p.device, dtype=p.dtype))
-    return out
-
-
-def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
-    try:
-        return torch.broadcast_shapes(shape, target) == target
-    except RuntimeError:
-        return False
-
-
 class Optimizer:
     """Shared machinery: params, per-parameter lrs, a schedule, state, step and zero_grad.
 
@@ -175,7 +127,7 @@ class Optimizer:
         self.params = as_param_list(params)
         if not self.params:
             raise InvalidArgumentError("the optimizer got an empty list of params")
-        self.lrs = _check_lrs(lr, self.params)
+        self.lrs = check_lrs(lr, self.params)
         if schedule is not None and not callable(schedule):
             raise InvalidArgumentError(
                 f"schedule must be callable as schedule(t) -> factor, got "
@@ -258,9 +210,9 @@ class SGD(Optimizer):
     def __init__(self, params, *, lr, momentum: float = 0.0, dampening: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0, schedule=None):
         super().__init__(params, lr=lr, schedule=schedule)
-        self.momentum = _check_unit(momentum, name="momentum")
-        self.dampening = _check_unit(dampening, name="dampening", closed=True)
-        self.weight_decay = _check_weight_decay(weight_decay)
+        self.momentum = check_unit(momentum, name="momentum")
+        self.dampening = check_unit(dampening, name="dampening", closed=True)
+        self.weight_decay = check_weight_decay(weight_decay)
         if nesterov and (self.momentum == 0 or self.dampening != 0):
             raise InvalidArgumentError(
                 f"Nesterov needs momentum > 0 and dampening = 0, got momentum={momentum} and "
@@ -290,22 +242,16 @@ class Adam(Optimizer):
         super().__init__(params, lr=lr, schedule=schedule)
         if not (isinstance(betas, Sequence) and len(betas) == 2):
             raise InvalidArgumentError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = (_check_unit(betas[0], name="beta1 (betas[0])"),
-                      _check_unit(betas[1], name="beta2 (betas[1])"))
+        self.betas = (check_unit(betas[0], name="beta1 (betas[0])"),
+                      check_unit(betas[1], name="beta2 (betas[1])"))
         if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps >= 0):
             raise InvalidArgumentError(f"eps must be a finite number >= 0, got {eps!r}")
         self.eps = float(eps)
-        self.weight_decay = _check_weight_decay(weight_decay)
+        self.weight_decay = check_weight_decay(weight_decay)
 
     def _update(self, p, g, state, lr):
         adam_step(p, g, state, lr=lr, betas=self.betas, eps=self.eps,
                   weight_decay=self.weight_decay)
-
-
-def _check_weight_decay(wd) -> float:
-    if isinstance(wd, bool) or not isinstance(wd, (int, float)) or not (0 <= wd < math.inf):
-        raise InvalidArgumentError(f"weight_decay must be a finite number >= 0, got {wd!r}")
-    return float(wd)
 
 
 #: name -> (class, default hyper-parameters) for :func:`build`.
