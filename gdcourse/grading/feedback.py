@@ -17,7 +17,7 @@ import sys
 
 from ..errors import InvalidArgumentError
 from . import wire
-from .registry import get_exercise
+from .registry import child_inputs, get_exercise
 from .results import SubmissionResult, judge
 from .runtime import run_probe
 
@@ -65,9 +65,10 @@ def check(exercise: str | int, *tasks, quiet: bool = False,
     ex = Exercise(ex.id, ex.title, ex.tasks, checks, ex.probes)
     records, inputs = {}, []
     for i, c in enumerate(checks):
-        plain = wire.to_plain(c.inputs())
-        inputs.append(wire.from_plain(plain))
-        records[i] = run_probe(ex.probes[c.probe], ns, wire.from_plain(plain),
+        full = c.inputs()
+        inputs.append(wire.from_plain(wire.to_plain(full)))
+        records[i] = run_probe(ex.probes[c.probe], ns,
+                               wire.from_plain(wire.to_plain(child_inputs(full))),
                                limit=c.time_limit, interactive=True)
     result = SubmissionResult("your code", ex.id, judge(ex, records, inputs))
     if not quiet:

@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import InvalidArgumentError
 
 __all__ = ["Verdict", "Check", "Exercise", "get_exercise", "exercise_ids", "load_hidden",
-           "call", "call_probe", "calls_probe", "STANDARD_PROBES", "lookup", "Missing"]
+           "call", "child_inputs", "call_probe", "calls_probe", "STANDARD_PROBES", "lookup", "Missing"]
 
 EXERCISES = {"01": "checks_01", "02": "checks_02", "03": "checks_03", "04": "checks_04",
              "05": "checks_05", "06": "checks_06"}
@@ -46,7 +46,8 @@ class Check:
         name: what is checked, read by students ("linear matches X @ theta + theta_0").
         task: the student's function (or class) it exercises, e.g. "fit_linear".
         points: what a pass is worth.
-        inputs: builds the probe's keyword arguments in the grader, with a fixed seed.
+        inputs: builds the probe's keyword arguments in the grader, with a fixed seed;
+            keys starting with "_" (e.g. "_expected") go to the judge only.
         judge: ``judge(outputs, inputs) -> Verdict``, run in the grader on plain data.
         probe: name of the probe in the exercise's ``PROBES`` ("call" by default).
         hidden: True for instructor checks that students do not see before grading.
@@ -142,6 +143,16 @@ def _as_hidden(check: Check) -> Check:
     from dataclasses import replace
 
     return replace(check, hidden=True)
+
+
+def child_inputs(inputs: Any) -> Any:
+    """``inputs`` without the keys that start with "_" (at any depth): those are for the
+    judge only (expected answers, evaluation points) and never reach the student's side."""
+    if isinstance(inputs, dict):
+        return {k: child_inputs(v) for k, v in inputs.items() if not k.startswith("_")}
+    if isinstance(inputs, (list, tuple)):
+        return [child_inputs(v) for v in inputs]
+    return inputs
 
 
 def call(fn: str, *args, **kwargs) -> dict:

@@ -33,7 +33,7 @@ from pathlib import Path
 from ..errors import InvalidArgumentError
 from . import wire
 from .cells import read_cells
-from .registry import Exercise, get_exercise, load_hidden, normalize_id
+from .registry import Exercise, child_inputs, get_exercise, load_hidden, normalize_id
 from .results import SubmissionResult, judge
 
 __all__ = ["grade"]
@@ -78,8 +78,8 @@ def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = Non
                 inputs = [c.inputs() for c in ex.checks]
                 # What the child gets: a plain copy of each input; the judges get the same
                 # values decoded, so they never see anything the child could have altered.
-                plain = [wire.to_plain(x) for x in inputs]
-                cache[ex_id] = (ex, plain, [wire.from_plain(p) for p in plain])
+                plain = [wire.to_plain(child_inputs(x)) for x in inputs]
+                cache[ex_id] = (ex, plain, [wire.from_plain(wire.to_plain(x)) for x in inputs])
             return cache[ex_id]
 
     # Every file is read before any child starts: a submission that deletes or rewrites
