@@ -27,7 +27,8 @@ from ._optim_checks import Lr, check_lrs, check_unit, check_weight_decay
 from ._validate import as_param_list
 from .errors import InvalidArgumentError, ShapeError
 
-__all__ = ["sgd_step", "adam_step", "Optimizer", "SGD", "Adam", "build", "OPTIMIZERS"]
+__all__ = ["sgd_step", "adam_step", "Optimizer", "SGD", "Adam", "build", "OPTIMIZERS",
+           "stability_factor"]
 
 
 def _scaled_sub_(p: torch.Tensor, update: torch.Tensor, lr: Lr) -> None:
@@ -267,7 +268,11 @@ def build(name: str, params, *, lr, **hyper) -> Optimizer:
     """An optimizer by name: "sgd", "momentum" (0.9), "nesterov" (0.9) or "adam".
 
     ``hyper`` overrides the defaults (e.g. ``momentum=0.5``, ``betas=(0.8, 0.99)``,
-    ``schedule=...``).
+    ``schedule=...``). The same ``lr`` means different things: for the SGD family it is in
+    units of 1/curvature and must respect ``stability_factor(name) * 2 / lambda_max``
+    (Nesterov's limit is *lower* than plain descent's, so an lr near 2 / lambda_max that
+    suits "sgd" makes "nesterov" diverge); for Adam it is roughly how far each parameter
+    moves per step, whatever the curvature.
 
     >>> build("nesterov", [torch.zeros(3, requires_grad=True)], lr=0.1).nesterov
     True
@@ -276,9 +281,42 @@ def build(name: str, params, *, lr, **hyper) -> Optimizer:
         InvalidArgumentError: an unknown name (the message lists the valid ones), or bad
             hyper-parameters.
     """
-    key = name.lower() if isinstance(name, str) else name
+    key = name.lower() if isinstance(name, str) else None
     if key not in OPTIMIZERS:
         raise InvalidArgumentError(
             f"unknown optimizer {name!r}; choose one of {', '.join(map(repr, OPTIMIZERS))}")
     cls, defaults = OPTIMIZERS[key]
     return cls(params, lr=lr, **{**defaults, **hyper})
+
+
+def stability_factor(name: str, **hyper) -> float:
+    """How far an optimizer of the SGD family may go past plain descent's limit 2 / lambda_max.
+
+    On a quadratic loss, descent with this optimizer converges exactly when
+
+        lr < stability_factor(name, **hyper) * 2 / lambda_max
+
+    with factor 1 (sgd), (1 + mu) / (1 - dampening) (heavy ball) and
+    (1 + mu) / (1 + 2 mu) (Nesterov, which never reaches plain descent's limit). Adam is not
+    limited by the curvature this way and gives inf.
+
+    >>> stability_factor("momentum"), round(stability_factor("nesterov"), 4)
+    (1.9, 0.6786)
+    """
+    key = name.lower() if isinstance(name, str) else None
+    if key not in OPTIMIZERS:
+        raise InvalidArgumentError(
+            f"unknown optimizer {name!r}; choose one of {', '.join(map(repr, OPTIMIZERS))}")
+    cls, defaults = OPTIMIZERS[key]
+    hyper = {**defaults, **hyper}
+    if cls is Adam:
+        return math.inf
+    mu = check_unit(hyper.get("momentum", 0.0), name="momentum")
+    dampening = check_unit(hyper.get("dampening", 0.0), name="dampening", closed=True)
+    if hyper.get("nesterov", False):
+        return (1 + mu) / (1 + 2 * mu)
+    if not mu:
+        return 1.0
+    if dampening == 1:
+        return math.inf  # only the first gradient ever enters the buffer
+    return (1 + mu) / (1 - dampening)

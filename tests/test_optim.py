@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -198,6 +200,42 @@ def test_fit_quadratic_reaches_the_optimum(name):
         assert fit.ratio < 1.01, (s, fit)
 
 
+@pytest.mark.parametrize("name, hyper", [
+    ("sgd", {}), ("momentum", {}), ("momentum", dict(momentum=0.5, dampening=0.3)),
+    ("nesterov", {}), ("nesterov", dict(momentum=0.99)),
+])
+def test_stability_factor_is_the_edge_of_convergence(name, hyper):
+    # on L = lam/2 |p|^2, just below factor * 2/lam converges and just above diverges
+    lam = 4.0
+    limit = gd.optim.stability_factor(name, **hyper) * 2 / lam
+    final = {}
+    for side, lr in (("below", 0.98 * limit), ("above", 1.02 * limit)):
+        p = torch.ones(1, dtype=torch.float64, requires_grad=True)
+        opt = build(name, [p], lr=lr, **hyper)
+        for _ in range(3000):
+            opt.zero_grad()
+            (lam / 2 * (p * p).sum()).backward()
+            opt.step()
+        final[side] = abs(float(p.detach()))
+    assert final["below"] < 1e-3 and final["above"] > 1e3, final
+
+
+def test_stability_factor_of_adam_and_unknown_names():
+    assert gd.optim.stability_factor("adam") == math.inf
+    with pytest.raises(InvalidArgumentError, match="unknown optimizer 'lbfgs'"):
+        gd.optim.stability_factor("lbfgs")
+
+
+def test_nesterov_needs_a_smaller_lr_than_fit_quadratic_picks():
+    t, y = gd.make_signal(seed=0)
+    with pytest.raises(gd.DivergenceError):
+        gd.fit_quadratic(t, y, optimizer="nesterov", seed=0)
+    u = (t - t.mean()) / t.std(correction=0)  # fit_quadratic descends on standardized time
+    lam_max = gd.max_hessian_eigenvalue(gd.quadratic, torch.zeros(3), u, y)
+    lr = 0.9 * gd.optim.stability_factor("nesterov") * 2 / lam_max
+    assert gd.fit_quadratic(t, y, optimizer="nesterov", seed=0, lr=lr).ratio < 1.01
+
+
 # --- state, zero_grad and skipping ------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["momentum", "adam"])
@@ -243,6 +281,8 @@ def test_unknown_optimizer_name_lists_the_valid_ones():
     with pytest.raises(InvalidArgumentError,
                        match=r"unknown optimizer 'adamw'.*'sgd', 'momentum', 'nesterov', 'adam'"):
         build("adamw", [_p()], lr=0.1)
+    with pytest.raises(InvalidArgumentError, match=r"unknown optimizer \['sgd'\]"):
+        build(["sgd"], [_p()], lr=0.1)
 
 
 def test_fit_quadratic_unknown_optimizer():
