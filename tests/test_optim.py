@@ -345,3 +345,21 @@ def test_empty_params_and_bad_state():
     opt = SGD([_p()], lr=0.1)
     with pytest.raises(ShapeError, match="saved state has 2 entries but this optimizer has 1"):
         opt.load_state_dict({"t": 0, "state": [{}, {}]})
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_runs_on_the_params_device(problem, name):
+    # per-element lrs made on the CPU follow the params to the GPU; results match the CPU's
+    u, y, init = problem
+    finals = []
+    for device in ("cpu", "cuda"):
+        p = init.clone().to(device).requires_grad_()
+        opt = build(name, [p], lr=torch.tensor(LRS, dtype=torch.float64),
+                    schedule=gd.schedules.ExponentialDecay(0.99))
+        for _ in range(200):
+            opt.zero_grad()
+            _loss(u.to(device), y.to(device), p).backward()
+            opt.step()
+        finals.append(p.detach().cpu())
+    torch.testing.assert_close(finals[0], finals[1], rtol=1e-9, atol=1e-9)
