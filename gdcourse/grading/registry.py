@@ -24,7 +24,8 @@ from typing import Any
 from ..errors import InvalidArgumentError
 
 __all__ = ["Verdict", "Check", "Exercise", "get_exercise", "exercise_ids", "load_hidden",
-           "call", "child_inputs", "call_probe", "calls_probe", "STANDARD_PROBES", "lookup", "Missing"]
+           "call", "child_inputs", "call_probe", "calls_probe", "STANDARD_PROBES", "lookup",
+           "Missing"]
 
 EXERCISES = {"01": "checks_01", "02": "checks_02", "03": "checks_03", "04": "checks_04",
              "05": "checks_05", "06": "checks_06"}
