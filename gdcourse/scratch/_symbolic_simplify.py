@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from .symbolic import _FLOAT_FUNCTIONS, ONE, ZERO, Bin, Call, Const, Expr
+from ._symbolic_expr import _FLOAT_FUNCTIONS, ONE, ZERO, Bin, Call, Const, Expr
 
 _MAX_EXACT_POWER = 64  # beyond this integer powers fold in floats (2 ** 10**9 would hang)
 
