@@ -74,8 +74,14 @@ def _error_text(err: BaseException) -> str:
 
 
 def _not_attempted_in(err: BaseException) -> str:
-    frames = traceback.extract_tb(err.__traceback__)
-    return frames[-1].name if frames else ""
+    """The (qualified) name of the function that raised: 'Adam.__init__'."""
+    tb = err.__traceback__
+    if tb is None:
+        return ""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    return getattr(code, "co_qualname", code.co_name)
 
 
 def run_cells(cells: list[str], ns: dict, *, limit: float | None) -> list[dict]:
