@@ -167,8 +167,8 @@ def fast_forward(X: torch.Tensor, y: torch.Tensor, params0: torch.Tensor, *, lr:
     ``torch.optim.SGD(lr=lr, momentum=momentum)``) on a model linear in its params, in
     float64, computed by repeated squaring of the one-step matrix (see the module docstring).
 
-    The stop rules follow ``train``: with ``target_loss`` the run stops after the first step
-    k + 1 whose starting params theta_k have loss <= target_loss; a loss that turns
+    The stop rules follow ``train``: with ``target_loss`` the run stops at the first params
+    theta_k (after k steps) whose loss is <= target_loss; a loss that turns
     non-finite or exceeds ``explode_factor`` times the first one raises DivergenceError at the
     step ``train`` would report. Both are found by bisection on the step number (binary
     lifting over the squared matrices), without visiting every step.
@@ -230,7 +230,8 @@ def fast_forward(X: torch.Tensor, y: torch.Tensor, params0: torch.Tensor, *, lr:
         z_last = powers.advance(z0, steps - 1)
         stop, reason = steps, "steps"
         if target_loss is not None and loss(z_last) <= target_loss:
-            stop = _first(lambda z: loss(z) <= target_loss, powers, z0, steps - 1) + 1
+            # train hands back the first params that meet the target: theta_k, after k steps.
+            stop = _first(lambda z: loss(z) <= target_loss, powers, z0, steps - 1)
             reason = "target_loss"
         if bad(z_last):
             i = _first(bad, powers, z0, steps - 1)
