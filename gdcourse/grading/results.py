@@ -117,6 +117,6 @@ def _verdict(check: Check, out, inputs: dict) -> Verdict:
 
 
 def _result(check: Check, status: str, hint: str) -> CheckResult:
-    earned = check.points if status == "passed" else 0.0
-    return CheckResult(check.name, check.task, earned, check.points, status, hint,
+    earned = float(check.points) if status == "passed" else 0.0
+    return CheckResult(check.name, check.task, earned, float(check.points), status, hint,
                        check.hidden, check.reveal)
