@@ -238,6 +238,11 @@ def fit_quadratic(t: torch.Tensor, y: torch.Tensor, *, lr: float | None = None,
     if lr is None:
         eig = torch.linalg.eigvalsh(_hessian(u).cpu())
         lr = 2.0 / float(eig[0] + eig[-1])
+        if optimizer != "sgd":
+            from .optim import stability_factor
+
+            # Nesterov tolerates less than plain descent: stay inside its own limit.
+            lr = min(lr, 0.9 * stability_factor(optimizer) * 2.0 / float(eig[-1]))
     lr = check_lr(lr)
     if engine == "fast":
         return _fit_fast(t, y, start=start, m=m, s=s, lr=lr, steps=steps, rtol=rtol,
