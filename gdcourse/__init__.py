@@ -30,8 +30,8 @@ from . import optim, schedules
 from .grid import GridResult, grid_search, grid_size
 # --- speed (fast_forward, lr_sweep) ---
 from .fast import FastForward, fast_forward
-from .sweep import LRSweep, lr_sweep
 from .quadratic import design_matrix_quadratic
+from .sweep import LRSweep, lr_sweep
 
 __version__ = "0.1.0"
 
