@@ -12,7 +12,7 @@ demo: $(STAMP)
 	$(PY) -m gdcourse fit --plot fit.png
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 tests
+	$(PY) -m pytest -n 2 --doctest-modules gdcourse tests
 
 lint: $(STAMP)
 	$(PY) -m ruff check gdcourse tests benchmarks
