@@ -126,6 +126,20 @@ for _ in range(3):
 }
 
 
+# Signals the grader and every process it may signal. Only where the grader runs as root
+# (Docker, Gradescope): there each child has its own uid and both kills are refused; as a
+# plain user any process can signal its parent, which needs a container to prevent.
+KILLER = LINEAR + """
+import os, signal
+for target in (os.getppid(), -1):
+    try:
+        os.kill(target, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+ROOT_ONLY = {"kills_the_grader": (KILLER, 2)} if os.geteuid() == 0 else {}
+
+
 def files_attack(victim: str, results: str, csv: str) -> str:
     """Deletes another submission, plants junk at the grader's output paths, fills its
     own working directory and every other grader temp dir it can find."""
@@ -154,7 +168,7 @@ def graded(tmp_path_factory):
             subs.append(name)
             expected[name] = score
     victim = root / "s0_correct.py"
-    for kind, (src, score) in {**HOSTILE, "files": (files_attack(
+    for kind, (src, score) in {**HOSTILE, **ROOT_ONLY, "files": (files_attack(
             str(victim), str(results), str(csv)), 6)}.items():
         name = f"h_{kind}.py"
         (root / name).write_text(HEAD + src)
@@ -237,6 +251,11 @@ def test_spawned_processes_are_all_killed(graded):
 
 def test_file_attacks_change_nothing(graded):
     by_name, expected, root = graded
-    assert by_name["s0_correct.py"]["score"] == 6          # its file was deleted mid-run
-    assert not (root / "s0_correct.py").exists()
+    assert by_name["s0_correct.py"]["score"] == 6          # its file was deleted (or not)
     assert (root / "class.csv").read_text().startswith("submission,")
+
+
+@pytest.mark.skipif(not ROOT_ONLY, reason="needs a root grader (per-child uids)")
+def test_killing_the_grader_is_refused(graded):
+    by_name, _, _ = graded
+    assert by_name["h_kills_the_grader.py"]["score"] == 2

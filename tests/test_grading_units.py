@@ -4,6 +4,7 @@ reports, and check() run from an empty directory in a fresh interpreter."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -172,6 +173,11 @@ def test_hidden_checks_are_validated(tmp_path):
 def test_grade_validates_its_limits():
     with pytest.raises(InvalidArgumentError, match="timeout > 0"):
         grade([], timeout=0)
+    with pytest.raises(InvalidArgumentError, match="isolate must be one of"):
+        grade([], isolate="chroot")
+    if os.geteuid() != 0:
+        with pytest.raises(InvalidArgumentError, match="needs the grader to run as root"):
+            grade([], isolate="uid")
 
 
 def test_unreadable_submission_is_reported_not_raised(tmp_path):

@@ -1,8 +1,11 @@
 """The grader's child process: limit itself, run the submission, probe it, stream records.
 
-Started by ``runner.py`` as ``python -I -c BOOT RESULT_FD MEMORY_MB CPU_S NPROC`` in a fresh
-empty working directory. The request (cells, probes, inputs) arrives on stdin; one JSON
-line per event goes to RESULT_FD, a pipe only the grader reads:
+Started by ``runner.py`` as ``python -I -c BOOT RESULT_FD MEMORY_MB CPU_S NPROC UID`` in a
+fresh empty working directory. With UID >= 0 (the grader runs as root) the child gives up
+root for that otherwise unused uid before any student code runs, so it cannot signal the
+grader or other children, nor write files it does not own. The request (cells, probes,
+inputs) arrives on stdin; one JSON line per event goes to RESULT_FD, a pipe only the
+grader reads:
 
     {"event": "started"}
     {"event": "cells", "problems": [{"cell": 3, "message": "NameError: ..."}]}
@@ -59,8 +62,16 @@ class _Channel:
             view = view[os.write(self.fd, view):]
 
 
+def _drop_privileges(uid: int) -> None:
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    if os.getuid() != uid or os.geteuid() != uid:
+        raise SystemExit("could not give up root")
+
+
 def main(argv: list[str]) -> None:
-    result_fd, memory_mb, cpu_s, nproc = (int(a) for a in argv[:4])
+    result_fd, memory_mb, cpu_s, nproc, uid = (int(a) for a in argv[:5])
     _set_limits(memory_mb, cpu_s, nproc)
     request = json.loads(sys.stdin.buffer.read())
     channel = _Channel(result_fd)
@@ -76,6 +87,8 @@ def main(argv: list[str]) -> None:
     from .wire import from_plain
 
     checks = importlib.import_module(f".{EXERCISES[request['exercise']]}", __package__)
+    if uid >= 0:
+        _drop_privileges(uid)
     channel.send({"event": "started"})
 
     # The submission runs as a module of its own, so `if __name__ == "__main__":` blocks

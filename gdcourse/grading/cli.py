@@ -36,6 +36,9 @@ def add_parser(sub) -> None:
     g.add_argument("--memory", type=int, default=2048, metavar="MB",
                    help="address-space limit per submission in MB (default 2048)")
     g.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
+    g.add_argument("--isolate", choices=("auto", "uid", "none"), default="auto",
+                   help="uid: run each submission under its own unused uid (needs root, "
+                   "as in Docker/Gradescope); auto (default): uid when run as root")
     g.add_argument("-v", "--verbose", action="store_true",
                    help="print every submission's full report")
     g.set_defaults(run=_cmd_grade)
@@ -61,7 +64,7 @@ def _cmd_grade(args) -> int:
 
     results = grade(args.submissions, exercise=args.exercise, hidden=args.hidden,
                     timeout=args.timeout, check_timeout=args.check_timeout,
-                    memory_mb=args.memory, jobs=args.jobs,
+                    memory_mb=args.memory, jobs=args.jobs, isolate=args.isolate,
                     progress=show)
     if args.reports:
         out = Path(args.reports)

@@ -17,6 +17,7 @@ The submission's stdout/stderr are kept only as a log tail for the report.
 
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 import selectors
@@ -42,12 +43,16 @@ _BOOT = ("import sys; sys.path.insert(0, {root!r}); "
          "from gdcourse.grading.child import main; main(sys.argv[1:])")
 _ROOT = str(Path(__file__).resolve().parents[2])
 MAX_RESULT_BYTES = 64 * 2**20
+# Children of a root grader run as uids no account uses, one per child.
+_UID_BASE = 1_900_000_000
+_uids = itertools.count()
+ISOLATION = ("auto", "uid", "none")
 LOG_TAIL = 4000
 
 
 def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = None,
           timeout: float = 60.0, check_timeout: float = 10.0, memory_mb: int = 2048,
-          jobs: int = 1, progress=None) -> list[SubmissionResult]:
+          jobs: int = 1, isolate: str = "auto", progress=None) -> list[SubmissionResult]:
     """Grade every submission in ``paths``; results come back in the same order.
 
     Args:
@@ -59,8 +64,19 @@ def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = Non
             each check's own ``time_limit``); cells may run for ``timeout / 2``.
         memory_mb: address-space limit of each child.
         jobs: submissions graded at once.
+        isolate: "uid" runs each child under its own unused uid (needs root, as in a
+            Docker or Gradescope autograder): it then cannot signal the grader or other
+            children, nor touch their files. "none" keeps the grader's user. "auto" is
+            "uid" when the grader runs as root.
         progress: called with each SubmissionResult as it finishes.
     """
+    if isolate not in ISOLATION:
+        raise InvalidArgumentError(f"isolate must be one of {ISOLATION}, got {isolate!r}")
+    if isolate == "uid" and os.geteuid() != 0:
+        raise InvalidArgumentError("isolate='uid' needs the grader to run as root (as in a "
+                                   "container); use isolate='none' or 'auto'")
+    by_uid = isolate == "uid" or (isolate == "auto" and hasattr(os, "geteuid")
+                                   and os.geteuid() == 0)
     if timeout <= 0 or check_timeout <= 0 or jobs < 1 or memory_mb < 256:
         raise InvalidArgumentError(
             f"need timeout > 0, check_timeout > 0, jobs >= 1 and memory_mb >= 256; got "
@@ -89,7 +105,7 @@ def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = Non
     def one(item) -> SubmissionResult:
         path, source = item
         result = grade_file(path, source, prepared=prepared, timeout=timeout,
-                            check_timeout=check_timeout, memory_mb=memory_mb)
+                            check_timeout=check_timeout, memory_mb=memory_mb, by_uid=by_uid)
         if progress is not None:
             progress(result)
         return result
@@ -108,7 +124,7 @@ def _load(path, exercise: str | None):
 
 
 def grade_file(path: str, source, *, prepared, timeout: float, check_timeout: float,
-               memory_mb: int) -> SubmissionResult:
+               memory_mb: int, by_uid: bool = False) -> SubmissionResult:
     """Grade one loaded submission (see :func:`grade`); never raises for a bad one."""
     start = time.perf_counter()
     name = str(path)
@@ -123,7 +139,8 @@ def grade_file(path: str, source, *, prepared, timeout: float, check_timeout: fl
              for i, c in enumerate(ex.checks)]
     request = wire.encode({"exercise": ex_id, "cells": cells, "calls": calls,
                            "cell_limit": timeout / 2}).encode()
-    events, notes, output = _run_child(request, timeout=timeout, memory_mb=memory_mb)
+    uid = _UID_BASE + next(_uids) % 100_000_000 if by_uid else -1
+    events, notes, output = _run_child(request, timeout=timeout, memory_mb=memory_mb, uid=uid)
     records = {}
     for ev in events:
         if ev.get("event") == "result" and isinstance(ev.get("id"), int):
@@ -164,14 +181,17 @@ def _nproc_limit() -> int:
     return tasks + 256
 
 
-def _run_child(request: bytes, *, timeout: float, memory_mb: int):
+def _run_child(request: bytes, *, timeout: float, memory_mb: int, uid: int = -1):
     """Run one child; returns (decoded events, notes about the process, output tail)."""
     workdir = tempfile.mkdtemp(prefix="gdcourse-grade-")
+    if uid >= 0:
+        os.chown(workdir, uid, uid)
     token = secrets.token_hex(16)
     log = tempfile.TemporaryFile()
     read_fd, write_fd = os.pipe()
     cmd = [sys.executable, "-I", "-c", _BOOT.format(root=_ROOT), str(write_fd),
-           str(memory_mb), str(int(timeout) + 1), str(_nproc_limit())]
+           str(memory_mb), str(int(timeout) + 1), str(64 if uid >= 0 else _nproc_limit()),
+           str(uid)]
     notes: list[str] = []
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
