@@ -81,6 +81,11 @@ while True:
     "sys_exit_at_top": (LINEAR + fit() + "\nimport sys\nsys.exit(0)\n", 6),
     "sys_exit_in_task": (LINEAR + "\ndef fit_linear(*a, **k):\n    import sys; sys.exit(3)\n", 2),
     "os_exit": (LINEAR + fit() + "\nimport os\nos._exit(0)\n", 0),
+    # Ends the process inside one check only: a fresh child grades the checks after it.
+    "os_exit_in_one_check": (LINEAR + fit().replace(
+        "    params = gd", "    if steps < 10:\n        os._exit(7)\n    params = gd") + """
+import os
+""", 4),
     "fake_passed": ("""
 for n in range(6):
     print(f"  [pass]  check {n}   1/1")
@@ -222,6 +227,13 @@ def test_exit_calls_are_reported(graded):
     by_name, _, root = graded
     assert "exit code 0" in _report(root, "h_os_exit.py")
     assert "sys.exit(3)" in _report(root, "h_sys_exit_in_task.py")
+
+
+def test_a_crash_costs_only_the_check_it_hit(graded):
+    _, _, root = graded
+    text = _report(root, "h_os_exit_in_one_check.py")
+    assert "crashed: the process ended while this check ran (exit code 7" in text
+    assert "restarted for the 1 check(s) still to run" in text
 
 
 def test_printed_and_forged_claims_earn_nothing(graded):

@@ -9,6 +9,7 @@ grader reads:
 
     {"event": "started"}
     {"event": "cells", "problems": [{"cell": 3, "message": "NameError: ..."}]}
+    {"event": "begin", "id": 0}                                     # before each check
     {"event": "result", "id": 0, "status": "ok", "out": ...}      # one per check
     {"event": "done"}
 
@@ -100,6 +101,7 @@ def main(argv: list[str]) -> None:
     channel.send({"event": "cells", "problems": problems})
 
     for call in request["calls"]:
+        channel.send({"event": "begin", "id": call["id"]})
         probe = checks.EXERCISE.probes[call["probe"]]
         record = run_probe(probe, module.__dict__, from_plain(call["inputs"]),
                            limit=call["limit"])

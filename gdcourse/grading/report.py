@@ -21,7 +21,7 @@ __all__ = ["format_checks", "text_report", "write_csv", "gradescope", "write_jso
            "summary_line"]
 
 _TAGS = {"passed": "pass", "failed": "FAIL", "not attempted": "todo", "missing": "FAIL",
-         "error": "FAIL", "timeout": "FAIL", "not run": "FAIL"}
+         "error": "FAIL", "timeout": "FAIL", "crashed": "FAIL", "not run": "FAIL"}
 _WIDTH = 62
 
 
@@ -38,7 +38,7 @@ def explain(c: CheckResult, *, for_student: bool) -> str:
     if c.status == "not attempted":
         return "not attempted yet" + (f" ({c.hint})" if c.hint else "")
     prefix = {"missing": "missing: ", "error": "raised ", "timeout": "stopped: ",
-              "not run": "not run: "}.get(c.status, "")
+              "crashed": "crashed: ", "not run": "not run: "}.get(c.status, "")
     return prefix + c.hint if c.hint else c.status
 
 

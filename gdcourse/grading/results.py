@@ -13,7 +13,8 @@ from .wire import WireError, from_plain
 
 __all__ = ["CheckResult", "SubmissionResult", "judge"]
 
-STATUSES = ("passed", "failed", "not attempted", "missing", "error", "timeout", "not run")
+STATUSES = ("passed", "failed", "not attempted", "missing", "error", "timeout", "crashed",
+            "not run")
 
 
 @dataclass
@@ -95,7 +96,7 @@ def judge(exercise: Exercise, records: dict[int, dict], inputs: list[dict], *,
         elif status == "not attempted":
             results.append(_result(check, "not attempted",
                                    f"{message} raises NotImplementedError" if message else ""))
-        elif status in ("missing", "error", "timeout"):
+        elif status in ("missing", "error", "timeout", "crashed"):
             results.append(_result(check, status, message))
         else:
             results.append(_result(check, "error", "the answer came back malformed"))

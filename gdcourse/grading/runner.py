@@ -1,31 +1,18 @@
-"""Grade submissions, each in its own child process; every score is decided here.
+"""Grade submissions, each in its own sandboxed child process; every score is decided here.
 
-For each submission the grader
+For each submission the grader reads its code cells (``cells.py``), builds the request (the
+cells, the probes to run and their inputs, chosen here with fixed seeds), runs it in a child
+(``sandbox.py``) and judges the plain answers that come back (``results.judge``).
 
-1. reads its code cells (``cells.py``) and builds the request: the cells, the probes to run
-   and their inputs (chosen here, with fixed seeds);
-2. starts ``python -I`` (``child.py``) in a fresh empty temporary directory, with a
-   stripped environment, its own session (process group), and limits on address space,
-   CPU time, file size and processes; the request goes in on stdin;
-3. reads JSON lines from a pipe only it holds, until the child finishes or the wall-clock
-   timeout passes, then kills the child's whole process group (and any process carrying
-   this run's token that escaped it);
-4. judges the plain answers in this process (``results.judge``).
-
-The submission's stdout/stderr are kept only as a log tail for the report.
+A child that dies in the middle (``os._exit``, a crash, the memory killer) costs only the
+check it was running: a fresh child is started for the checks still missing, at most
+``RESTARTS`` times, and never after a wall-clock timeout (that budget is spent).
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-import secrets
-import selectors
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -36,18 +23,16 @@ from . import wire
 from .cells import read_cells
 from .registry import Exercise, child_inputs, get_exercise, load_hidden, normalize_id
 from .results import SubmissionResult, judge
+from .sandbox import run_child
 
 __all__ = ["grade"]
 
-_BOOT = ("import sys; sys.path.insert(0, {root!r}); "
-         "from gdcourse.grading.child import main; main(sys.argv[1:])")
-_ROOT = str(Path(__file__).resolve().parents[2])
-MAX_RESULT_BYTES = 64 * 2**20
+RESTARTS = 2
+ISOLATION = ("auto", "uid", "none")
 # Children of a root grader run as uids no account uses, one per child.
 _UID_BASE = 1_900_000_000
 _uids = itertools.count()
-ISOLATION = ("auto", "uid", "none")
-LOG_TAIL = 4000
+
 
 
 def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = None,
@@ -134,180 +119,46 @@ def grade_file(path: str, source, *, prepared, timeout: float, check_timeout: fl
         return result
     cells, ex_id = source
     ex, plain, inputs = prepared(ex_id)
-    calls = [{"id": i, "probe": c.probe, "inputs": plain[i],
-              "limit": min(c.time_limit, check_timeout, timeout / 2)}
-             for i, c in enumerate(ex.checks)]
-    request = wire.encode({"exercise": ex_id, "cells": cells, "calls": calls,
-                           "cell_limit": timeout / 2}).encode()
-    uid = _UID_BASE + next(_uids) % 100_000_000 if by_uid else -1
-    events, notes, output = _run_child(request, timeout=timeout, memory_mb=memory_mb, uid=uid)
-    records = {}
-    for ev in events:
-        if ev.get("event") == "result" and isinstance(ev.get("id"), int):
-            records.setdefault(ev["id"], ev)     # a forged duplicate cannot replace the first
-        elif ev.get("event") == "cells":
-            for p in (ev.get("problems") or [])[:20]:
-                if isinstance(p, dict):
-                    notes.append(f"cell {p.get('cell')}: {str(p.get('message'))[:200]}")
-    reason = next((n for n in notes if n.startswith("process")), "not run")
+    limits = [min(c.time_limit, check_timeout, timeout / 2) for c in ex.checks]
+    records: dict[int, dict] = {}
+    notes: list[str] = []
+    output, reason, pending = "", "not run", list(range(len(ex.checks)))
+    for attempt in range(RESTARTS + 1):
+        calls = [{"id": i, "probe": ex.checks[i].probe, "inputs": plain[i],
+                  "limit": limits[i]} for i in pending]
+        request = wire.encode({"exercise": ex_id, "cells": cells, "calls": calls,
+                               "cell_limit": timeout / 2}).encode()
+        uid = _UID_BASE + next(_uids) % 100_000_000 if by_uid else -1
+        run = run_child(request, timeout=timeout, memory_mb=memory_mb, uid=uid)
+        output = output or run.output
+        running = None
+        for ev in run.events:
+            kind, i = ev.get("event"), ev.get("id")
+            if kind == "begin" and i in pending:
+                running = i
+            elif kind == "result" and i in pending:
+                records.setdefault(i, ev)     # a forged duplicate cannot replace the first
+            elif kind == "cells" and attempt == 0:
+                for p in (ev.get("problems") or [])[:20]:
+                    if isinstance(p, dict):
+                        notes.append(f"cell {p.get('cell')}: {str(p.get('message'))[:200]}")
+        notes.extend(n for n in run.notes if n not in notes)
+        if run.finished:
+            break
+        reason = f"process {'stopped' if run.timed_out else 'ended early'}: {run.reason}"
+        if running is not None and running not in records:
+            ended = "was stopped" if run.timed_out else "ended"
+            records[running] = {"status": "timeout" if run.timed_out else "crashed",
+                                "message": f"the process {ended} while this check ran "
+                                           f"({run.reason})"}
+        left = [i for i in pending if i not in records]
+        if run.timed_out or not left or len(left) == len(pending):
+            break   # out of time, nothing left, or no progress (it dies before any check)
+        pending = left
+        notes.append(f"restarted for the {len(left)} check(s) still to run")
     result = SubmissionResult(name, ex_id, judge(ex, records, inputs, missing_reason=reason),
                               notes, output, path=path)
     result.elapsed = time.perf_counter() - start
     return result
 
 
-def _child_env(workdir: str, token: str) -> dict:
-    keep = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT") if k in os.environ}
-    return {**keep, "HOME": workdir, "TMPDIR": workdir, "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONHASHSEED": "0", "CI": "true", "GDCOURSE_GRADE_TOKEN": token}
-
-
-def _nproc_limit() -> int:
-    """Processes + threads the child may add to this user's count (0: do not limit).
-
-    RLIMIT_NPROC counts every task of the user, so the limit is today's count plus room;
-    root ignores it anyway."""
-    if os.geteuid() == 0 or not os.path.isdir("/proc"):
-        return 0
-    uid, tasks = os.geteuid(), 0
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid == uid:
-                    tasks += len(os.listdir(f"/proc/{entry.name}/task"))
-            except OSError:
-                continue
-    return tasks + 256
-
-
-def _run_child(request: bytes, *, timeout: float, memory_mb: int, uid: int = -1):
-    """Run one child; returns (decoded events, notes about the process, output tail)."""
-    workdir = tempfile.mkdtemp(prefix="gdcourse-grade-")
-    if uid >= 0:
-        os.chown(workdir, uid, uid)
-    token = secrets.token_hex(16)
-    log = tempfile.TemporaryFile()
-    read_fd, write_fd = os.pipe()
-    cmd = [sys.executable, "-I", "-c", _BOOT.format(root=_ROOT), str(write_fd),
-           str(memory_mb), str(int(timeout) + 1), str(64 if uid >= 0 else _nproc_limit()),
-           str(uid)]
-    notes: list[str] = []
-    try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
-                                cwd=workdir, env=_child_env(workdir, token),
-                                pass_fds=(write_fd,), start_new_session=True)
-    finally:
-        os.close(write_fd)
-    feeder = threading.Thread(target=_feed, args=(proc.stdin, request), daemon=True)
-    feeder.start()
-    data, timed_out, overflow = _read_until(read_fd, proc, time.monotonic() + timeout)
-    _kill(proc, token)
-    os.close(read_fd)
-    events, garbled = _parse(data)
-    if timed_out:
-        notes.append(f"process stopped: still running after the time limit of {timeout:g} s")
-    elif not any(e.get("event") == "done" for e in events):
-        notes.append(f"process ended early: {_exit_reason(proc.returncode)}")
-    if overflow:
-        notes.append(f"result channel over {MAX_RESULT_BYTES // 2**20} MB; the rest was ignored")
-    if garbled:
-        notes.append(f"ignored {garbled} malformed line(s) on the result channel")
-    if not any(e.get("event") == "started" for e in events):
-        notes.append("the grader's child process did not start the submission")
-    log.seek(0, os.SEEK_END)
-    log.seek(max(0, log.tell() - LOG_TAIL))
-    output = log.read().decode("utf-8", errors="replace")
-    log.close()
-    shutil.rmtree(workdir, ignore_errors=True)
-    return events, notes, output
-
-
-def _feed(stdin, request: bytes) -> None:
-    try:
-        stdin.write(request)
-        stdin.close()
-    except OSError:  # the child died before reading its request
-        pass
-
-
-def _read_until(fd: int, proc, deadline: float) -> tuple[bytes, bool, bool]:
-    """Read the result pipe until EOF (the child and anything it spawned closed it), the
-    child exits (then drain briefly), or ``deadline``."""
-    chunks, size, overflow = [], 0, False
-    with selectors.DefaultSelector() as sel:
-        sel.register(fd, selectors.EVENT_READ)
-        exited_at = None
-        while True:
-            now = time.monotonic()
-            if now >= deadline:
-                return b"".join(chunks), True, overflow
-            if exited_at is None and proc.poll() is not None:
-                exited_at = now
-            if exited_at is not None and now - exited_at > 1.0:
-                break  # a grandchild holds the pipe open; what the child wrote is in
-            if not sel.select(timeout=min(0.2, deadline - now)):
-                continue
-            block = os.read(fd, 1 << 16)
-            if not block:
-                break
-            if size + len(block) > MAX_RESULT_BYTES:
-                overflow = True
-                continue
-            chunks.append(block)
-            size += len(block)
-    return b"".join(chunks), False, overflow
-
-
-def _kill(proc, token: str) -> None:
-    """Kill the child's process group, then any process with this run's token that left it."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # start_new_session: its pgid is its pid
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    if not os.path.isdir("/proc"):
-        return
-    needle = f"GDCOURSE_GRADE_TOKEN={token}".encode()
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                with open(f"/proc/{entry.name}/environ", "rb") as f:
-                    if needle in f.read():
-                        os.kill(int(entry.name), signal.SIGKILL)
-            except OSError:
-                continue
-
-
-def _parse(data: bytes) -> tuple[list[dict], int]:
-    import json
-
-    events, garbled = [], 0
-    for line in data.split(b"\n"):
-        if not line.strip():
-            continue
-        try:
-            ev = json.loads(line)
-        except ValueError:
-            garbled += 1
-            continue
-        if isinstance(ev, dict):
-            events.append(ev)
-        else:
-            garbled += 1
-    return events, garbled
-
-
-def _exit_reason(code: int | None) -> str:
-    if code is None:
-        return "unknown"
-    if code < 0:
-        sig = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else -code
-        why = {"SIGKILL": " (killed: memory or time limit?)", "SIGXCPU": " (CPU time limit)",
-               "SIGSEGV": " (crashed)"}.get(str(sig), "")
-        return f"killed by {sig}{why}"
-    return f"exit code {code} (sys.exit or os._exit in the submission?)"
