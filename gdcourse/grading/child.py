@@ -13,8 +13,11 @@ grader reads:
     {"event": "result", "id": 0, "status": "ok", "out": ...}      # one per check
     {"event": "done"}
 
-The limits are set here, first thing, instead of in a ``preexec_fn`` (which is unsafe in a
-grader that starts children from several threads); no student code has run yet.
+The limits are set here rather than in a ``preexec_fn`` (unsafe in a grader that starts
+children from several threads): CPU, file size, core and process limits first thing, the
+address-space limit once torch is imported (so a CUDA build's gigabytes of mapped libraries
+do not count), and all of them before any student code runs, with the hard limit lowered
+too so the submission cannot raise them back.
 """
 
 from __future__ import annotations
@@ -29,19 +32,32 @@ import types
 __all__ = ["main"]
 
 
-def _limit(kind: int, value: int) -> None:
-    soft, hard = resource.getrlimit(kind)
+def _limit(kind: int, value: int, *, grace: int = 0) -> None:
+    """Lower both the soft and the hard limit, so the submission cannot raise them again."""
+    _, hard = resource.getrlimit(kind)
     if hard != resource.RLIM_INFINITY:
         value = min(value, hard)
+    resource.setrlimit(kind, (value, value + grace if hard == resource.RLIM_INFINITY
+                              else min(value + grace, hard)))
+
+
+def _mapped_bytes() -> int:
+    """Address space in use now (Linux; 0 elsewhere)."""
     try:
-        resource.setrlimit(kind, (value, hard if kind != resource.RLIMIT_CPU else value + 1))
-    except (ValueError, OSError):
-        resource.setrlimit(kind, (value, hard))
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
-def _set_limits(memory_mb: int, cpu_s: int, nproc: int) -> None:
-    _limit(resource.RLIMIT_AS, memory_mb * 2**20)        # address space: big allocations fail
-    _limit(resource.RLIMIT_CPU, max(1, cpu_s))           # SIGXCPU, then SIGKILL
+def _limit_memory(memory_mb: int) -> None:
+    """Cap the address space at what torch needed to load plus ``memory_mb``: a CUDA build
+    of torch maps gigabytes of libraries, which must not count against the student."""
+    _limit(resource.RLIMIT_AS, _mapped_bytes() + memory_mb * 2**20)
+
+
+def _set_limits(cpu_s: int, nproc: int) -> None:
+    _limit(resource.RLIMIT_CPU, max(1, cpu_s), grace=1)  # SIGXCPU, a second later SIGKILL
     _limit(resource.RLIMIT_FSIZE, 64 * 2**20)            # no file (or log) over 64 MB
     _limit(resource.RLIMIT_CORE, 0)
     if nproc > 0:                                         # processes + threads of this user
@@ -73,7 +89,7 @@ def _drop_privileges(uid: int) -> None:
 
 def main(argv: list[str]) -> None:
     result_fd, memory_mb, cpu_s, nproc, uid = (int(a) for a in argv[:5])
-    _set_limits(memory_mb, cpu_s, nproc)
+    _set_limits(cpu_s, nproc)
     request = json.loads(sys.stdin.buffer.read())
     channel = _Channel(result_fd)
     os.environ["GDCOURSE_GRADER_CHILD"] = "1"    # check(...) in the submission does nothing
@@ -88,6 +104,7 @@ def main(argv: list[str]) -> None:
     from .wire import from_plain
 
     checks = importlib.import_module(f".{EXERCISES[request['exercise']]}", __package__)
+    _limit_memory(memory_mb)
     if uid >= 0:
         _drop_privileges(uid)
     channel.send({"event": "started"})
