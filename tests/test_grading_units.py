@@ -241,3 +241,25 @@ def test_check_is_silent_inside_the_grader(monkeypatch, capsys):
     monkeypatch.setenv("GDCOURSE_GRADER_CHILD", "1")
     assert check("02") is None
     assert capsys.readouterr().out == ""
+
+
+# --- expression trees (exercise 03) ---------------------------------------------------------
+
+def test_deep_expressions_cross_and_evaluate_without_recursion():
+    from gdcourse.grading.exprs import C, X, evaluate, from_postfix, size
+
+    tokens = [["sym", "x"]] + [tok for _ in range(5000) for tok in (["const", 1.0], ["+"])]
+    tree = from_postfix(decode(encode(tokens)))
+    assert size(tree) == 10001
+    assert evaluate(tree, {"x": torch.tensor(2.0, dtype=torch.float64)}).item() == 5002.0
+    assert evaluate(["log", C(1)], {}).item() == 0.0 and evaluate(X, {"x": 3.0}).item() == 3
+
+
+@pytest.mark.parametrize("tokens, match", [([], "non-empty"), ([["+"]], "malformed"),
+                                           ([["sym", "x"], ["sym", "y"]], "one tree"),
+                                           ([["eval", "import os"]], "malformed")])
+def test_malformed_postfix_is_refused(tokens, match):
+    from gdcourse.grading.exprs import from_postfix
+
+    with pytest.raises(ValueError, match=match):
+        from_postfix(tokens)

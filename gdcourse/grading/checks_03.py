@@ -16,76 +16,23 @@ from __future__ import annotations
 import torch
 
 from .compare import PASS, close
+from .exprs import (
+    MAX_NODES,
+    B,
+    C,
+    X,
+    Y,
+    evaluate,
+    from_postfix,
+    reference_simplify,
+    show,
+    size,
+    walk,
+)
 from .registry import Check, Exercise, Verdict, lookup
 
-__all__ = ["EXERCISE", "evaluate", "size", "reference_simplify", "expr_probe"]
-
-MAX_NODES = 20_000
-C = lambda v: ["const", float(v)]  # noqa: E731
-X, Y = ["sym", "x"], ["sym", "y"]
-
-
-def _walk_plain(tree, fn):
-    """Post-order over a plain tree without recursion (a deep tree cannot crash us)."""
-    stack, out, seen = [(tree, False)], [], 0
-    while stack:
-        node, done = stack.pop()
-        seen += 1
-        if seen > 2 * MAX_NODES:
-            raise ValueError(f"expression has more than {MAX_NODES} nodes")
-        if not isinstance(node, list) or not node:
-            raise ValueError(f"malformed expression node {str(node)[:40]}")
-        kids = node[1:] if node[0] in ("+", "-", "*", "/", "**", "log") else []
-        if done or not kids:
-            args = [out.pop() for _ in kids][::-1]
-            out.append(fn(node, args))
-        else:
-            stack.append((node, True))
-            stack.extend((k, False) for k in reversed(kids))
-    return out[0]
-
-
-def evaluate(tree, env: dict) -> torch.Tensor:
-    """The value of a plain tree with symbols bound to float64 tensors (or numbers)."""
-    def step(node, args):
-        head = node[0]
-        if head == "const":
-            return torch.as_tensor(float(node[1]), dtype=torch.float64)
-        if head == "sym":
-            return torch.as_tensor(env[node[1]], dtype=torch.float64)
-        if head == "log":
-            return torch.log(args[0])
-        a, b = args
-        return {"+": torch.add, "-": torch.sub, "*": torch.mul, "/": torch.div,
-                "**": torch.pow}[head](a, b)
-    return _walk_plain(tree, step)
-
-
-def size(tree) -> int:
-    """Number of nodes of a plain tree."""
-    return _walk_plain(tree, lambda node, args: 1 + sum(args))
-
-
-def reference_simplify(tree):
-    """The rules the exercise asks for, applied bottom-up (the grader's yardstick)."""
-    def step(node, args):
-        head = node[0]
-        if head in ("const", "sym"):
-            return node
-        if head == "log":
-            (a,) = args
-            return C(torch.log(torch.tensor(a[1])).item()) if a[0] == "const" else [head, a]
-        a, b = args
-        ca = a[1] if a[0] == "const" else None
-        cb = b[1] if b[0] == "const" else None
-        if ca is not None and cb is not None:
-            return C(evaluate([head, a, b], {}).item())
-        rules = {"+": [(ca == 0, b), (cb == 0, a)], "-": [(cb == 0, a)],
-                 "*": [(ca == 0 or cb == 0, C(0)), (ca == 1, b), (cb == 1, a)],
-                 "/": [(cb == 1, a), (ca == 0, C(0))],
-                 "**": [(cb == 0, C(1)), (cb == 1, a)]}[head]
-        return next((result for cond, result in rules if cond), [head, a, b])
-    return _walk_plain(tree, step)
+__all__ = ["EXERCISE", "expr_probe", "exprs_probe", "judge_val", "judge_derivative",
+           "judge_identities", "judge_shrinks", "B", "C", "X", "Y"]
 
 
 def _build(tree, ns):
@@ -98,7 +45,7 @@ def _build(tree, ns):
         if head == "sym":
             return Sym(node[1])
         return Log(*args) if head == "log" else BinOp(head, *args)
-    return _walk_plain(tree, step)
+    return walk(tree, step)
 
 
 def _to_postfix(e, ns) -> list:
@@ -125,27 +72,6 @@ def _to_postfix(e, ns) -> list:
         else:
             raise TypeError(f"expected an expression, got {type(node).__name__}")
     return out
-
-
-def from_postfix(tokens) -> list:
-    """Postfix tokens (from the child) -> a nested plain tree; ValueError if malformed."""
-    if not isinstance(tokens, list) or not 0 < len(tokens) <= MAX_NODES:
-        raise ValueError("expected a non-empty list of expression tokens")
-    stack: list = []
-    for tok in tokens:
-        head = tok[0] if isinstance(tok, list) and tok else None
-        if head in ("const", "sym") and len(tok) == 2:
-            stack.append(tok)
-        elif head == "log" and stack:
-            stack.append(["log", stack.pop()])
-        elif head in ("+", "-", "*", "/", "**") and len(stack) >= 2:
-            b, a = stack.pop(), stack.pop()
-            stack.append([head, a, b])
-        else:
-            raise ValueError(f"malformed expression token {str(tok)[:40]}")
-    if len(stack) != 1:
-        raise ValueError("malformed expression: tokens do not form one tree")
-    return stack[0]
 
 
 def expr_probe(ns: dict, *, task: str, tree, x: str = "x", env: dict | None = None):
@@ -216,24 +142,6 @@ def judge_shrinks(out, inputs) -> Verdict:
             return Verdict(False, f"simplify({show(item['tree'])}) has {size(tree)} nodes; "
                                   f"the rules of the exercise get it down to {target}")
     return PASS
-
-
-def show(tree, limit: int = 70) -> str:
-    """Infix text of a plain tree, for hints."""
-    def step(node, args):
-        if node[0] == "const":
-            return f"{node[1]:g}"
-        if node[0] == "sym":
-            return str(node[1])
-        if node[0] == "log":
-            return f"log({args[0]})"
-        return f"({args[0]} {node[0]} {args[1]})"
-    text = _walk_plain(tree, step)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def B(op, a, b):
-    return [op, a, b]
 
 
 PTS = [-2.0, -1.0, -0.5, 0.0, 0.5, 1.5, 3.0]
