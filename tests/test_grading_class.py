@@ -148,7 +148,14 @@ for target in (os.getppid(), -1):
     except OSError:
         pass
 """
-ROOT_ONLY = {"kills_the_grader": (KILLER, 2)} if os.geteuid() == 0 else {}
+# Leaves the process group with an empty environment (no token): only the per-child uid
+# finds it, so this one too needs a root grader.
+ESCAPER = LINEAR + """
+import subprocess
+subprocess.Popen(["sleep", "987654"], env={}, start_new_session=True)
+"""
+ROOT_ONLY = ({"kills_the_grader": (KILLER, 2), "escapes_the_group": (ESCAPER, 2)}
+             if os.geteuid() == 0 else {})
 
 
 def files_attack(victim: str, results: str, csv: str) -> str:

@@ -92,7 +92,7 @@ def run_child(request: bytes, *, timeout: float, memory_mb: int, uid: int = -1) 
     feeder = threading.Thread(target=_feed, args=(proc.stdin, request), daemon=True)
     feeder.start()
     data, timed_out, overflow = _read_until(read_fd, proc, time.monotonic() + timeout)
-    _kill(proc, token)
+    _kill(proc, token, uid)
     os.close(read_fd)
     events, garbled = _parse(data)
     run = ChildRun(events, notes, timed_out=timed_out,
@@ -153,8 +153,10 @@ def _read_until(fd: int, proc, deadline: float) -> tuple[bytes, bool, bool]:
     return b"".join(chunks), False, overflow
 
 
-def _kill(proc, token: str) -> None:
-    """Kill the child's process group, then any process with this run's token that left it."""
+def _kill(proc, token: str, uid: int) -> None:
+    """Kill the child's process group, then every process that left it: those carrying this
+    run's token and, with a per-child uid, every process of that uid (which nothing else
+    uses, so even one that cleared its environment and changed session is found)."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)  # start_new_session: its pgid is its pid
     except (ProcessLookupError, PermissionError):
@@ -168,13 +170,17 @@ def _kill(proc, token: str) -> None:
         return
     needle = f"GDCOURSE_GRADE_TOKEN={token}".encode()
     for entry in os.scandir("/proc"):
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                with open(f"/proc/{entry.name}/environ", "rb") as f:
-                    if needle in f.read():
-                        os.kill(int(entry.name), signal.SIGKILL)
-            except OSError:
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if uid >= 0 and entry.stat().st_uid == uid:
+                os.kill(int(entry.name), signal.SIGKILL)
                 continue
+            with open(f"/proc/{entry.name}/environ", "rb") as f:
+                if needle in f.read():
+                    os.kill(int(entry.name), signal.SIGKILL)
+        except OSError:
+            continue
 
 
 def _parse(data: bytes) -> tuple[list[dict], int]:
