@@ -34,6 +34,12 @@ _UID_BASE = 1_900_000_000
 _uids = itertools.count()
 
 
+def _child_uid() -> int:
+    """A uid no account uses, distinct for every child of every grader running at once
+    (graders are told apart by their pid), since a uid's processes are killed after use."""
+    return _UID_BASE + (os.getpid() % 100_000) * 1000 + next(_uids) % 1000
+
+
 
 def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = None,
           timeout: float = 60.0, check_timeout: float = 10.0, memory_mb: int = 2048,
@@ -128,7 +134,7 @@ def grade_file(path: str, source, *, prepared, timeout: float, check_timeout: fl
                   "limit": limits[i]} for i in pending]
         request = wire.encode({"exercise": ex_id, "cells": cells, "calls": calls,
                                "cell_limit": timeout / 2}).encode()
-        uid = _UID_BASE + next(_uids) % 100_000_000 if by_uid else -1
+        uid = _child_uid() if by_uid else -1
         run = run_child(request, timeout=timeout, memory_mb=memory_mb, uid=uid)
         output = output or run.output
         running = None
