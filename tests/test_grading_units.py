@@ -175,6 +175,10 @@ def test_grade_validates_its_limits():
         grade([], timeout=0)
     with pytest.raises(InvalidArgumentError, match="isolate must be one of"):
         grade([], isolate="chroot")
+    with pytest.raises(InvalidArgumentError, match="there is no exercise '7'"):
+        grade([], exercise="7")
+    with pytest.raises(InvalidArgumentError, match="does not exist"):
+        grade([], hidden="/nonexistent/hidden")
     if os.geteuid() != 0:
         with pytest.raises(InvalidArgumentError, match="needs the grader to run as root"):
             grade([], isolate="uid")

@@ -40,7 +40,6 @@ def _child_uid() -> int:
     return _UID_BASE + (os.getpid() % 100_000) * 1000 + next(_uids) % 1000
 
 
-
 def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = None,
           timeout: float = 60.0, check_timeout: float = 10.0, memory_mb: int = 2048,
           jobs: int = 1, isolate: str = "auto", progress=None) -> list[SubmissionResult]:
@@ -53,7 +52,7 @@ def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = Non
         timeout: wall-clock seconds per submission (the child is killed after it).
         check_timeout: seconds one check may run before it alone is stopped (at most
             each check's own ``time_limit``); cells may run for ``timeout / 2``.
-        memory_mb: address-space limit of each child.
+        memory_mb: address space each child may use beyond what importing torch took.
         jobs: submissions graded at once.
         isolate: "uid" runs each child under its own unused uid (needs root, as in a
             Docker or Gradescope autograder): it then cannot signal the grader or other
@@ -73,6 +72,10 @@ def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = Non
             f"need timeout > 0, check_timeout > 0, jobs >= 1 and memory_mb >= 256; got "
             f"timeout={timeout}, check_timeout={check_timeout}, jobs={jobs}, "
             f"memory_mb={memory_mb}")
+    if exercise is not None:
+        exercise = normalize_id(exercise)          # a typo fails here, not per student
+    if hidden is not None and not Path(hidden).is_dir():
+        raise InvalidArgumentError(f"hidden checks directory {str(hidden)!r} does not exist")
     cache: dict[str, tuple[Exercise, list[dict], list[dict]]] = {}
     lock = threading.Lock()
 
