@@ -198,3 +198,23 @@ def test_grade_cli_single_submission_writes_gradescope_json(tmp_path, capsys):
     assert {t["visibility"] for t in data["tests"]} == {"visible"}
     assert "100.0%" in capsys.readouterr().out
     assert os.path.getsize(tmp_path / "c.csv") > 0
+
+
+@pytest.mark.notebook
+def test_check_in_a_jupyter_kernel(tmp_path):
+    """The solution as a notebook, run in a real kernel: check() finds the functions in the
+    notebook's namespace and prints full marks (Colab runs the same kind of kernel)."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    from gdcourse.grading.scaffold import _notebook, split_cells
+
+    source = next(s for s in SOURCES if s.name.startswith("02"))
+    text = _notebook([("code", f"import sys; sys.path.insert(0, {str(ROOT)!r})"),
+                      *split_cells(source.read_text())], "02")
+    nb = nbformat.reads(text, as_version=4)
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    out = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                  for o in c.outputs)
+    assert out.count("Public score: 6/6 (all passed)") == 1
+    assert "Public score: 2/2" in out and "Traceback" not in out
