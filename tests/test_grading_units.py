@@ -267,3 +267,17 @@ def test_malformed_postfix_is_refused(tokens, match):
 
     with pytest.raises(ValueError, match=match):
         from_postfix(tokens)
+
+
+def test_a_submission_that_edits_the_grader_voids_the_run(tmp_path, monkeypatch):
+    from gdcourse.errors import GDCourseError
+    from gdcourse.grading import runner
+
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "mod.py").write_text("x = 1\n")
+    monkeypatch.setattr(runner, "PACKAGE_ROOT", package)
+    sub = tmp_path / "sub.py"
+    sub.write_text(f"open({str(package / 'mod.py')!r}, 'a').write('y = 2\\n')\n")
+    with pytest.raises(GDCourseError, match="changed while grading"):
+        grade([sub], exercise="02", isolate="none", timeout=60)

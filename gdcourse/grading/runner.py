@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ..errors import InvalidArgumentError
+from ..errors import GDCourseError, InvalidArgumentError
 from . import wire
 from .cells import read_cells
 from .registry import Exercise, child_inputs, get_exercise, load_hidden, normalize_id
@@ -38,6 +38,15 @@ def _child_uid() -> int:
     """A uid no account uses, distinct for every child of every grader running at once
     (graders are told apart by their pid), since a uid's processes are killed after use."""
     return _UID_BASE + (os.getpid() % 100_000) * 1000 + next(_uids) % 1000
+
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _fingerprint(root: Path) -> dict[str, tuple[int, int]]:
+    """Size and mtime of every source file of the package the children import."""
+    return {str(p): (st.st_size, st.st_mtime_ns) for p in sorted(root.rglob("*.py"))
+            for st in [p.stat()]}
 
 
 def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = None,
@@ -104,8 +113,18 @@ def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = Non
             progress(result)
         return result
 
+    before = _fingerprint(PACKAGE_ROOT)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(one, loaded))
+        results = list(pool.map(one, loaded))
+    # Without per-child uids a submission can write whatever the grader's user can,
+    # including gdcourse itself, which later children import: refuse to hand out scores.
+    if _fingerprint(PACKAGE_ROOT) != before:
+        raise GDCourseError(
+            f"gdcourse's own files under {PACKAGE_ROOT} changed while grading (a submission "
+            "running as the grader's user can write them); these scores cannot be trusted. "
+            "Reinstall gdcourse and grade as root in a container (each submission then "
+            "runs under its own uid), or keep the package read-only")
+    return results
 
 
 def _load(path, exercise: str | None):
