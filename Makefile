@@ -11,8 +11,9 @@ export MPLBACKEND := Agg
 demo: $(STAMP)
 	$(PY) -m gdcourse fit --plot fit.png
 
+# One BLAS thread per test worker: two workers on two cores, not two times two threads.
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --doctest-modules gdcourse tests
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --doctest-modules gdcourse tests
 
 lint: $(STAMP)
 	$(PY) -m ruff check gdcourse tests benchmarks

@@ -4,10 +4,20 @@
     t, y = gd.make_signal(seed=666)
     fit = gd.fit_quadratic(t, y)          # a QuadraticFit; fit.plot()
 
-Submodules: ``gdcourse.scratch`` (hand-built autodiff engines), ``gdcourse.grading``
-(the autograder), ``gdcourse.plot`` (matplotlib, imported lazily).
+The package, room by room:
+
+    recipe, loop          the seven steps (init_params, mse, step, apply_step) and train
+    quadratic             the lecture signal and its fitters (descent, least squares)
+    curvature, fast,      the speed and stability tools: 2/lambda_max, exact fast-forward,
+    sweep                 many learning rates in one batched run
+    optim, schedules      optimizers as small steppers, and learning-rate schedules
+    grid                  grid search over a loss
+    data, plot            data sets and figures (imported on first use: ``gd.data``, ``gd.plot``)
+    scratch               the hand-built engines (Scalar, Expr, small networks)
+    grading               the autograder (``check`` in notebooks, ``gdcourse grade``)
 """
 
+from . import optim, schedules
 from .curvature import max_hessian_eigenvalue, max_stable_lr
 from .devices import default_device, set_seed, to_np
 from .errors import (
@@ -15,46 +25,57 @@ from .errors import (
     DivergenceError,
     GDCourseError,
     InvalidArgumentError,
+    InvalidTypeError,
     MissingExtraError,
     NotFittedError,
     ShapeError,
+    UnboundSymbolError,
 )
-from .loop import History, train
-from .quadratic import QuadraticFit, fit_quadratic, least_squares, make_signal, quadratic
-from .recipe import apply_step, init_params, mse, step
-
-# --- data and optimizers (lectures 01, 06) ---
-# optimizers: gd.optim.SGD / Adam / build, gd.schedules.CosineDecay, ...
-from . import optim, schedules
-# data and grid search
-from .grid import GridResult, grid_search, grid_size
-# --- speed (fast_forward, lr_sweep) ---
 from .fast import FastForward, fast_forward
-from .quadratic import design_matrix_quadratic
+from .grid import GridResult, grid_search, grid_size
+from .loop import History, train
+from .quadratic import (
+    QuadraticFit,
+    design_matrix_quadratic,
+    fit_quadratic,
+    least_squares,
+    make_signal,
+    quadratic,
+)
+from .recipe import apply_step, init_params, mse, step
 from .sweep import LRSweep, lr_sweep
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DeviceMismatchError", "DivergenceError", "GDCourseError", "History",
-    "InvalidArgumentError", "MissingExtraError", "NotFittedError", "QuadraticFit",
-    "ShapeError", "apply_step", "default_device", "fit_quadratic", "init_params",
-    "least_squares", "make_signal", "max_hessian_eigenvalue", "max_stable_lr", "mse",
-    "quadratic", "set_seed", "step", "to_np", "train",
-    # --- data and optimizers: names ---
-    # optimizers
-    "optim", "schedules",
-    # data and grid search
-    "GridResult", "grid_search", "grid_size",
-    # --- speed: names ---
-    "FastForward", "LRSweep", "design_matrix_quadratic", "fast_forward", "lr_sweep",
+    # errors
+    "DeviceMismatchError", "DivergenceError", "GDCourseError", "InvalidArgumentError",
+    "InvalidTypeError", "MissingExtraError", "NotFittedError", "ShapeError",
+    "UnboundSymbolError",
+    # the recipe and the loop
+    "History", "apply_step", "default_device", "init_params", "mse", "set_seed", "step",
+    "to_np", "train",
+    # the lecture problem
+    "QuadraticFit", "design_matrix_quadratic", "fit_quadratic", "least_squares",
+    "make_signal", "quadratic",
+    # speed and stability
+    "FastForward", "LRSweep", "fast_forward", "lr_sweep", "max_hessian_eigenvalue",
+    "max_stable_lr",
+    # optimizers and grid search
+    "GridResult", "grid_search", "grid_size", "optim", "schedules",
 ]
+
+_LAZY = {"data", "grading", "plot", "scratch"}  # heavy imports (matplotlib) or rarely needed
 
 
 def __getattr__(name):
-    # `gd.plot` without importing matplotlib at `import gdcourse` time.
-    if name in {"plot", "scratch", "grading", "data", "optim"}:
+    # `gd.plot` works without importing matplotlib at `import gdcourse` time.
+    if name in _LAZY:
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'gdcourse' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})

@@ -53,6 +53,28 @@ class DivergenceError(GDCourseError, FloatingPointError):
         self.suggested_lr = suggested_lr
         self.history = history
 
+    @classmethod
+    def for_loss(cls, loss: float, *, step: int, setting: str, restored: str,
+                 lr: float | None = None, suggested_lr: float | None = None,
+                 method: str = "plain gradient descent", history=None) -> DivergenceError:
+        """The one wording every engine uses: what happened, where, what was kept, what to try.
+
+        >>> err = DivergenceError.for_loss(float("nan"), step=7, setting="lr=0.1",
+        ...                                restored="params were kept", suggested_lr=3.5e-5)
+        >>> for part in str(err).split("; "): print(part)
+        loss became nan at step 7 (lr=0.1)
+        params were kept
+        the largest stable lr here for plain gradient descent is about 3.5e-05
+        """
+        import math
+
+        kind = ("became nan" if math.isnan(loss) else
+                "became inf" if math.isinf(loss) else f"exploded to {loss:.3g}")
+        advice = ("try a learning rate 10 times smaller" if suggested_lr is None else
+                  f"the largest stable lr here for {method} is about {suggested_lr:.2g}")
+        return cls(f"loss {kind} at step {step} ({setting}); {restored}; {advice}",
+                   step=step, lr=lr, suggested_lr=suggested_lr, history=history)
+
 
 class NotFittedError(GDCourseError, RuntimeError):
     """A step needs something that has not happened yet (e.g. ``backward()``)."""

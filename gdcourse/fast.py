@@ -289,14 +289,10 @@ def stable_lr_limit(H: np.ndarray | torch.Tensor, momentum: float = 0.0) -> floa
 
 
 def _raise_divergence(value: float, i: int, lr: float, mu: float, H: np.ndarray):
-    """The DivergenceError ``train`` raises, worded the same way."""
-    suggested = stable_lr_limit(H, mu)
-    kind = "became nan" if math.isnan(value) else ("became inf" if math.isinf(value)
-                                                   else f"exploded to {value:.3g}")
-    what = f"lr={lr:g}" if not mu else f"lr={lr:g}, momentum={mu:g}"
-    method = "plain gradient descent" if not mu else f"gradient descent with momentum {mu:g}"
-    raise DivergenceError(
-        f"loss {kind} at step {i + 1} ({what}); params0 was left as it was; the largest "
-        f"stable lr here for {method} is about {suggested:.2g}",
-        step=i + 1, lr=lr, suggested_lr=suggested,
+    """The DivergenceError ``train`` raises, in the same words."""
+    raise DivergenceError.for_loss(
+        value, step=i + 1, lr=lr, suggested_lr=stable_lr_limit(H, mu),
+        setting=f"lr={lr:g}" if not mu else f"lr={lr:g}, momentum={mu:g}",
+        restored="params0 was left as it was",
+        method="plain gradient descent" if not mu else f"gradient descent with momentum {mu:g}",
     )

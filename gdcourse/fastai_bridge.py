@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from .errors import InvalidArgumentError, MissingExtraError
-from .quadratic import _check_data, _from_standard, _standardizer, least_squares, quadratic
+from .quadratic import _check_data, _cpu64, _from_standard, _standardizer, least_squares, quadratic
 from .recipe import init_params, mse
 
 __all__ = ["QuadraticModule", "fit_with_fastai", "FastaiFit", "SEVEN_STEPS"]
@@ -217,8 +217,8 @@ def fit_with_fastai(t: torch.Tensor, y: torch.Tensor, *, lr: float = 0.3, epochs
         learn.fit(epochs, lr=lr)
     learn.add_cbs(bars)
     fit.learner = learn
-    fit.params = _from_standard(model.params.detach().to(torch.float64), m, s)
-    t64, y64 = t.to(torch.float64), y.to(torch.float64)
+    fit.params = _from_standard(_cpu64(model.params), m, s)
+    t64, y64 = _cpu64(t), _cpu64(y)
     fit.loss = float(mse(quadratic(t64, fit.params), y64))
     fit.optimal_loss = float(mse(quadratic(t64, least_squares(t, y)), y64))
     return fit

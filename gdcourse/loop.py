@@ -124,8 +124,10 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
         record_every: record the training loss every this many steps (default: about
             10,000 records over the budget).
         sync_every: read losses back to the host every this many steps: progress, stop rules
-            and divergence checks happen then (default 1 on the CPU, where reading is free,
-            and 100 on accelerators).
+            and divergence checks happen then (default 1 on the CPU, where a read is a plain
+            memory read, and 100 on accelerators, where each read waits for the device).
+            A stop therefore lands on a sync step; the first bad loss is still located
+            exactly from the recorded losses.
         snapshot_every: keep a CPU copy of params every this many steps (for animations).
         progress: show a tqdm bar (default: in notebooks and terminals, not in CI).
 
@@ -191,6 +193,8 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
 
+    on_cpu = device.type == "cpu"
+    good_step = 0  # `good` holds the params after this many updates
     start = time.perf_counter()
     i = 0
     try:
@@ -204,25 +208,39 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
             update()
             if i % record_every == 0:
                 pending.append((i, loss.detach()))
+            if snapshot_every and (i + 1) % snapshot_every == 0:  # independent of syncs
+                hist.snapshot_steps.append(i + 1)
+                hist.snapshots.append([p.detach().cpu().clone() for p in tensors]
+                                      if len(tensors) > 1 else tensors[0].detach().cpu().clone())
             if not check:
                 continue
 
             # --- sync point: read the losses back and apply the stop rules --------------
-            values = torch.stack([v for _, v in pending] + [loss.detach()]).tolist()
-            current = values.pop()
+            if on_cpu:  # .item() is a plain read here; stacking would only add work
+                values = [v.item() for _, v in pending]
+                current = loss.item()
+            else:  # one transfer (one wait for the device) for everything pending
+                values = torch.stack([v for _, v in pending] + [loss.detach()]).tolist()
+                current = values.pop()
             hist.steps += [s for s, _ in pending]
             hist.losses += values
             pending.clear()
             if first_loss is None:
                 first_loss = values[0] if values else current
             hist.n_steps = i + 1
-            if not all(math.isfinite(v) and v <= explode_factor * max(first_loss, 1e-300)
-                       for v in (*values, current)):
+            limit = explode_factor * max(first_loss, 1e-300)
+            if not all(math.isfinite(v) and v <= limit for v in (*values, current)):
                 with torch.no_grad():
                     for p, g in zip(tensors, good):
                         p.copy_(g)
                         p.grad = None
-                raise _divergence(current, i, lr, optimizer, f, params, x, y, loss_fn, hist)
+                # the first bad recorded loss pins the step down between sparse syncs
+                bad = [(s, v) for s, v in zip(hist.steps, hist.losses)
+                       if s > good_step and not (math.isfinite(v) and v <= limit)]
+                at, value = bad[0] if bad else (i, current)
+                raise _divergence(value, at, lr, optimizer, f, params, x, y, loss_fn, hist,
+                                  restored_to=good_step)
+            good_step = i
             good, candidate = candidate, good
 
             watched = current
@@ -236,10 +254,6 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
                 if best is not None:
                     for b, p in zip(best, tensors):
                         b.copy_(p.detach())
-            if snapshot_every and (i + 1) % snapshot_every == 0:
-                hist.snapshot_steps.append(i + 1)
-                hist.snapshots.append([p.detach().cpu().clone() for p in tensors]
-                                      if len(tensors) > 1 else tensors[0].detach().cpu().clone())
             if bar is not None and time.perf_counter() - bar_shown_at > 0.1:
                 bar.update(i + 1 - bar_count)
                 bar.set_postfix(loss=f"{current:.4g}", refresh=False)
@@ -276,17 +290,12 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
     return hist
 
 
-def _divergence(loss, i, lr, optimizer, f, params, x, y, loss_fn, hist) -> DivergenceError:
-    suggested = _suggest_lr(f, params, x, y, loss_fn)
-    what = f"lr={lr:g}" if optimizer is None else f"optimizer {type(optimizer).__name__}"
-    if suggested is None:
-        advice = "try a learning rate 10 times smaller"
-    else:
-        advice = f"the largest stable lr here for plain gradient descent is about {suggested:.2g}"
-    kind = "became nan" if math.isnan(loss) else ("became inf" if math.isinf(loss)
-                                                  else f"exploded to {loss:.3g}")
-    return DivergenceError(
-        f"loss {kind} at step {i + 1} ({what}); params were restored to their last values "
-        f"with a finite loss; {advice}",
-        step=i + 1, lr=lr, suggested_lr=suggested, history=hist,
+def _divergence(loss, i, lr, optimizer, f, params, x, y, loss_fn, hist, *,
+                restored_to: int) -> DivergenceError:
+    return DivergenceError.for_loss(
+        loss, step=i + 1, lr=lr, history=hist,
+        setting=f"lr={lr:g}" if optimizer is None else f"optimizer {type(optimizer).__name__}",
+        restored=f"params were restored to their values after {restored_to} steps, the last "
+                 "checked with a finite loss",
+        suggested_lr=_suggest_lr(f, params, x, y, loss_fn),
     )

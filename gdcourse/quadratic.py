@@ -92,18 +92,24 @@ def least_squares(t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     large condition number of X).
 
     Returns:
-        a float64 tensor (a, b, c) on the device of ``t``.
+        a float64 tensor (a, b, c) on the CPU (the solve is tiny, and some accelerators,
+        such as Apple's MPS, have no float64 at all).
     """
     _check_data(t, y)
-    X = design_matrix_quadratic(t.to(torch.float64))  # (N, 3)
+    X = design_matrix_quadratic(_cpu64(t))  # (N, 3)
     # gelsy/gels: QR (with column pivoting on the CPU) in one LAPACK call; also ~1000x faster
     # than a separate qr + matmul + triangular solve on a busy 2-core machine, where MKL's
     # threaded small products wait for a descheduled thread.
-    return torch.linalg.lstsq(X, y.to(torch.float64).unsqueeze(-1)).solution.squeeze(-1)
+    return torch.linalg.lstsq(X, _cpu64(y).unsqueeze(-1)).solution.squeeze(-1)
+
+
+def _cpu64(x: torch.Tensor) -> torch.Tensor:
+    """float64 bookkeeping happens on the CPU: exact, and possible on every device."""
+    return x.detach().to(device="cpu", dtype=torch.float64)
 
 
 def _standardizer(t: torch.Tensor) -> tuple[float, float]:
-    t64 = t.to(torch.float64)
+    t64 = _cpu64(t)
     return float(t64.mean()), float(t64.std(correction=0))
 
 
@@ -122,7 +128,7 @@ def _from_standard(p: torch.Tensor, m: float, s: float) -> torch.Tensor:
 
 def _hessian(u: torch.Tensor) -> torch.Tensor:
     """The exact Hessian of the MSE of a quadratic in u: (2/N) X^T X, float64."""
-    X = design_matrix_quadratic(u.to(torch.float64))  # (N, 3)
+    X = design_matrix_quadratic(_cpu64(u))  # (N, 3)
     # sum_n x_n x_n^T elementwise: a 3x3 result is too small for BLAS to pay off.
     return 2.0 / X.shape[0] * (X[:, :, None] * X[:, None, :]).sum(0)  # (3, 3)
 
@@ -132,7 +138,7 @@ class QuadraticFit:
     """The result of :func:`fit_quadratic`.
 
     Attributes:
-        params: (a, b, c) in the original time basis, float64.
+        params: (a, b, c) in the original time basis, float64 on the CPU.
         loss: the MSE of ``params`` on the data (float64).
         optimal_params, optimal_loss: the least-squares optimum and its MSE.
         history: the descent's :class:`History` (losses in the basis descent ran in; the
@@ -157,7 +163,8 @@ class QuadraticFit:
         return self.loss / self.optimal_loss if self.optimal_loss > 0 else float("inf")
 
     def predict(self, t: torch.Tensor) -> torch.Tensor:
-        return quadratic(t.to(torch.float64), self.params.to(t.device))
+        """The fitted parabola at ``t``, in float64 on the CPU."""
+        return quadratic(_cpu64(t), self.params)
 
     def plot(self, ax=None):
         """The data, the fitted parabola and the least-squares one; returns the Axes."""
@@ -225,18 +232,18 @@ def fit_quadratic(t: torch.Tensor, y: torch.Tensor, *, lr: float | None = None,
     if not (isinstance(rtol, (int, float)) and rtol >= 0):
         raise InvalidArgumentError(f"rtol must be a non-negative number, got {rtol!r}")
     optimal = least_squares(t, y)
-    t64, y64 = t.to(torch.float64), y.to(torch.float64)
+    t64, y64 = _cpu64(t), _cpu64(y)
     optimal_loss = float(mse(quadratic(t64, optimal), y64))
     dtype = y.dtype if y.is_floating_point() else torch.float32
 
     m, s = _standardizer(t) if standardize else (0.0, 1.0)
-    u = ((t64 - m) / s).to(dtype)
+    u = ((t64 - m) / s).to(device=t.device, dtype=dtype)
     start = (init_params(3, seed=seed, dtype=torch.float64) if init is None
              else check_tensor(init, name="init").detach().to(torch.float64).cpu())
     params = _to_standard(start.detach(), m, s).to(device=t.device, dtype=dtype).requires_grad_()
 
     if lr is None:
-        eig = torch.linalg.eigvalsh(_hessian(u).cpu())
+        eig = torch.linalg.eigvalsh(_hessian(u))
         lr = 2.0 / float(eig[0] + eig[-1])
         if optimizer != "sgd":
             from .optim import stability_factor
@@ -257,7 +264,7 @@ def fit_quadratic(t: torch.Tensor, y: torch.Tensor, *, lr: float | None = None,
     history = train(params, quadratic, u, y.to(dtype), lr=None if opt else lr, steps=steps,
                     optimizer=opt, target_loss=target, progress=progress)
     history.elapsed = _time.perf_counter() - began
-    fitted = _from_standard(params.detach().to(torch.float64), m, s)
+    fitted = _from_standard(_cpu64(params), m, s)
     loss = float(mse(quadratic(t64, fitted), y64))
     return QuadraticFit(t=t, y=y, params=fitted, loss=loss, optimal_params=optimal,
                         optimal_loss=optimal_loss, history=history, lr=lr,
@@ -271,13 +278,13 @@ def _fit_fast(t, y, *, start, m, s, lr, steps, rtol, optimal, optimal_loss,
 
     from .fast import fast_forward
 
-    t64, y64 = t.to(torch.float64), y.to(torch.float64)
+    t64, y64 = _cpu64(t), _cpu64(y)
     X = design_matrix_quadratic((t64 - m) / s)  # (N, 3), the basis descent runs in
     # ~100 log-spaced records: enough for a log-log loss curve, cheap to compute.
     at = {0, steps, *np.unique(np.geomspace(1, steps, 100).astype(int)).tolist()}
     run = fast_forward(X, y64, _to_standard(start.detach(), m, s), lr=lr, steps=steps, at=at,
                        target_loss=(1 + rtol) * optimal_loss)
-    fitted = _from_standard(run.final_params.to(t.device), m, s)
+    fitted = _from_standard(_cpu64(run.final_params), m, s)
     loss = float(mse(quadratic(t64, fitted), y64))
     return QuadraticFit(t=t, y=y, params=fitted, loss=loss, optimal_params=optimal,
                         optimal_loss=optimal_loss, history=run.to_history(), lr=lr,
