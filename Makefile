@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-# Tests run on the CPU even on a GPU box unless GDCOURSE_DEVICE says otherwise.
+# Figures render off-screen (no display in CI or over ssh).
 export MPLBACKEND := Agg
 
 .PHONY: demo test venv lint clean bench
