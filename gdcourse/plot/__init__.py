@@ -1,0 +1,21 @@
+"""Plots for the lectures. Every function draws on ``ax`` (a new figure when None) and
+returns the Axes (or Figure/Animation), so notebooks can compose and tests can inspect.
+
+matplotlib.pyplot is imported inside the functions: ``import gdcourse`` stays light and
+never picks a GUI backend on a headless machine.
+
+    fits        show_preds, plot_history, show_fit                 (lecture 02)
+    networks    plot_decision_boundary, plot_trajectory            (lectures 04-05)
+    surfaces    plot_slopes, plot_loss_surface, animate_fit        (lectures 01, 06)
+    sweeps      plot_lr_sweep                                      (lecture 06)
+"""
+
+from .fits import plot_history, show_fit, show_preds
+from .networks import plot_decision_boundary, plot_trajectory
+from .surfaces import animate_fit, plot_loss_surface, plot_slopes
+from .sweeps import plot_lr_sweep
+
+__all__ = [
+    "animate_fit", "plot_decision_boundary", "plot_history", "plot_loss_surface",
+    "plot_lr_sweep", "plot_slopes", "plot_trajectory", "show_fit", "show_preds",
+]

@@ -1,0 +1,28 @@
+"""What every plotting module shares: an Axes to draw on, and numbers to draw."""
+
+from __future__ import annotations
+
+from ..devices import to_np
+
+__all__ = ["_axes", "_as_floats", "to_np"]
+
+
+def _axes(ax, **subplot_kw):
+    """``ax`` itself, or the Axes of a new figure (pyplot imported only now)."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(**subplot_kw)[1]
+
+
+
+def _as_floats(values):
+    """Predictions as a flat float64 numpy array: from a tensor, an array, or a list of
+    numbers or Scalars (read through their ``.value``)."""
+    import numpy as np
+    import torch
+
+    if isinstance(values, (torch.Tensor, np.ndarray)):
+        return to_np(values).astype(np.float64).reshape(-1)
+    return np.array([getattr(v, "value", v) for v in values], dtype=np.float64)
