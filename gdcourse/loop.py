@@ -183,53 +183,59 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
         bar = tqdm(total=steps, desc="train", unit="step", leave=False)
     bar_shown_at, bar_count = time.perf_counter(), 0
 
-    def update():
-        if optimizer is None:
-            with torch.no_grad():
+    def update(keep: list[torch.Tensor] | None) -> None:
+        """Step 5, after copying the params it starts from into ``keep`` (at sync steps):
+        if this step's loss turns out bad, those are the params to put back."""
+        with torch.no_grad():
+            if keep is not None:
+                for k, p in zip(keep, tensors):
+                    k.copy_(p)
+            if optimizer is None:
                 for p in tensors:
                     p.add_(p.grad, alpha=-lr)
                     p.grad = None
-        else:
+        if optimizer is not None:
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
 
-    on_cpu = device.type == "cpu"
     good_step = 0  # `good` holds the params after this many updates
     start = time.perf_counter()
     i = 0
     try:
         for i in range(steps):
             check = (i + 1) % sync_every == 0 or i == steps - 1
-            if check:
-                for c, p in zip(candidate, tensors):
-                    c.copy_(p.detach())
+            record = i % record_every == 0
             loss = loss_fn(f(x, params), y)
             loss.backward()
-            update()
-            if i % record_every == 0:
-                pending.append((i, loss.detach()))
+            update(candidate if check else None)
             if snapshot_every and (i + 1) % snapshot_every == 0:  # independent of syncs
                 hist.snapshot_steps.append(i + 1)
                 hist.snapshots.append([p.detach().cpu().clone() for p in tensors]
                                       if len(tensors) > 1 else tensors[0].detach().cpu().clone())
             if not check:
+                if record:
+                    pending.append((i, loss.detach()))
                 continue
 
             # --- sync point: read the losses back and apply the stop rules --------------
-            if on_cpu:  # .item() is a plain read here; stacking would only add work
-                values = [v.item() for _, v in pending]
-                current = loss.item()
-            else:  # one transfer (one wait for the device) for everything pending
+            if pending:  # one transfer (one wait for the device) for everything pending
                 values = torch.stack([v for _, v in pending] + [loss.detach()]).tolist()
                 current = values.pop()
-            hist.steps += [s for s, _ in pending]
-            hist.losses += values
-            pending.clear()
+                hist.steps += [s for s, _ in pending]
+                hist.losses += values
+                pending.clear()
+            else:  # syncing every step (the CPU default): one plain read
+                values = []
+                current = loss.item()
+            if record:
+                hist.steps.append(i)
+                hist.losses.append(current)
             if first_loss is None:
                 first_loss = values[0] if values else current
             hist.n_steps = i + 1
             limit = explode_factor * max(first_loss, 1e-300)
-            if not all(math.isfinite(v) and v <= limit for v in (*values, current)):
+            if not (math.isfinite(current) and current <= limit) or not all(
+                    math.isfinite(v) and v <= limit for v in values):
                 with torch.no_grad():
                     for p, g in zip(tensors, good):
                         p.copy_(g)
