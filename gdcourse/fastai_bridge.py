@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from ._validate import check_lr, check_steps
 from .errors import InvalidArgumentError, MissingExtraError
 from .quadratic import _check_data, _cpu64, _from_standard, _standardizer, least_squares, quadratic
 from .recipe import init_params, mse
@@ -169,8 +170,6 @@ def fit_with_fastai(t: torch.Tensor, y: torch.Tensor, *, lr: float = 0.3, epochs
     """
     Callback, CancelFitException, DataLoaders, DataLoader, Learner, SGD = _fastai()
     _check_data(t, y)
-    from ._validate import check_lr, check_steps
-
     lr, epochs = check_lr(lr), check_steps(epochs, name="epochs")
     n = t.shape[0]
     bs = n if batch_size is None else check_steps(batch_size, name="batch_size")

@@ -131,7 +131,8 @@ def grid_search(loss_fn: Callable[[torch.Tensor], torch.Tensor],
         A :class:`GridResult`; NaN losses never count as the best.
 
     Raises:
-        InvalidArgumentError: an empty grid or axis, or no finite loss anywhere.
+        InvalidArgumentError: an empty grid or axis, no finite loss anywhere, or a
+            chunk_size that is not a positive integer.
         ShapeError: an axis that is not 1-D, or a loss that is not a scalar.
 
     >>> r = grid_search(lambda p: ((p - torch.tensor([1., 2.])) ** 2).sum(),
@@ -140,6 +141,8 @@ def grid_search(loss_fn: Callable[[torch.Tensor], torch.Tensor],
     (tensor([1., 2.]), torch.Size([5, 9]))
     """
     axes = _as_axes(grid)
+    if chunk_size is not None:
+        check_steps(chunk_size, name="chunk_size")  # vmap's own error would send us to the loop
     shape = tuple(len(a) for a in axes)
     points = _mesh(axes)
     if len(axes) == 1:

@@ -19,7 +19,7 @@ On top of the algorithms, for every optimizer:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import torch
 
@@ -124,7 +124,10 @@ class Optimizer:
         state: one dict per parameter tensor.
     """
 
-    def __init__(self, params, *, lr, schedule: Callable[[int], float] | None = None):
+    def __init__(self, params: torch.Tensor | Iterable[torch.Tensor], *, lr: Lr | Sequence[Lr],
+                 schedule: Callable[[int], float] | None = None):
+        if not isinstance(params, (torch.Tensor, Sequence)) and isinstance(params, Iterable):
+            params = list(params)  # e.g. model.parameters(), a generator, as torch.optim takes
         self.params = as_param_list(params)
         if not self.params:
             raise InvalidArgumentError("the optimizer got an empty list of params")
@@ -208,8 +211,9 @@ class SGD(Optimizer):
         ShapeError: a list of lrs whose length differs from the number of params tensors.
     """
 
-    def __init__(self, params, *, lr, momentum: float = 0.0, dampening: float = 0.0,
-                 nesterov: bool = False, weight_decay: float = 0.0, schedule=None):
+    def __init__(self, params: torch.Tensor | Iterable[torch.Tensor], *, lr: Lr | Sequence[Lr],
+                 momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0, schedule: Callable[[int], float] | None = None):
         super().__init__(params, lr=lr, schedule=schedule)
         self.momentum = check_unit(momentum, name="momentum")
         self.dampening = check_unit(dampening, name="dampening", closed=True)
@@ -238,8 +242,10 @@ class Adam(Optimizer):
         ShapeError: a list of lrs whose length differs from the number of params tensors.
     """
 
-    def __init__(self, params, *, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, schedule=None):
+    def __init__(self, params: torch.Tensor | Iterable[torch.Tensor], *,
+                 lr: Lr | Sequence[Lr] = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0,
+                 schedule: Callable[[int], float] | None = None):
         super().__init__(params, lr=lr, schedule=schedule)
         if not (isinstance(betas, Sequence) and len(betas) == 2):
             raise InvalidArgumentError(f"betas must be a pair (beta1, beta2), got {betas!r}")
@@ -264,7 +270,8 @@ OPTIMIZERS: dict[str, tuple[type[Optimizer], dict]] = {
 }
 
 
-def build(name: str, params, *, lr, **hyper) -> Optimizer:
+def build(name: str, params: torch.Tensor | Iterable[torch.Tensor], *, lr: Lr | Sequence[Lr],
+          **hyper) -> Optimizer:
     """An optimizer by name: "sgd", "momentum" (0.9), "nesterov" (0.9) or "adam".
 
     ``hyper`` overrides the defaults (e.g. ``momentum=0.5``, ``betas=(0.8, 0.99)``,

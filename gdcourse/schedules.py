@@ -61,9 +61,10 @@ class Piecewise(Schedule):
 
         schedule(t) = factors[k]   where k = number of boundaries <= t
 
-    Lecture 05's schedule (lr 1, then 0.5, then 0.1) is ``Piecewise([100, 200], [1, .5, .1])``
-    with ``lr=1``. ``torch.optim.lr_scheduler.MultiStepLR(milestones, gamma)`` is the special
-    case ``factors = [1, gamma, gamma**2, ...]``.
+    Lecture 05's hand-written schedule (lr 1.0 for steps 0-39, 0.5 for 40-79, then 0.2) is
+    ``Piecewise([40, 80], [1, .5, .2])`` with ``lr=1``.
+    ``torch.optim.lr_scheduler.MultiStepLR(milestones, gamma)`` is the special case
+    ``factors = [1, gamma, gamma**2, ...]``.
 
     Args:
         boundaries: strictly increasing positive step counts where the factor changes.

@@ -96,6 +96,8 @@ def test_bad_grids_raise_typed_errors():
         grid_search(lambda p: p * torch.ones(2), torch.linspace(0, 1, 3))
     with pytest.raises(gd.InvalidArgumentError, match="no finite loss"):
         grid_search(lambda p: p * math.nan, torch.linspace(0, 1, 3))
+    with pytest.raises(gd.InvalidArgumentError, match="chunk_size must be a positive integer"):
+        grid_search(loss, torch.linspace(0, 1, 3), chunk_size=0)
 
 
 @pytest.mark.cuda

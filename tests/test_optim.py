@@ -262,6 +262,25 @@ def test_state_dict_resumes_the_same_trajectory(problem, name):
     assert torch.equal(p1, p2) and opt2.t == 40
 
 
+def test_params_from_a_module_generator_like_torch_optim():
+    torch.manual_seed(0)
+    net, ref = torch.nn.Linear(3, 1).double(), torch.nn.Linear(3, 1).double()
+    ref.load_state_dict(net.state_dict())
+    x = torch.randn(8, 3, dtype=torch.float64)
+    before = [q.detach().clone() for q in net.parameters()]
+    ours = SGD(net.parameters(), lr=0.1, momentum=0.9)  # a generator, not a list
+    theirs = torch.optim.SGD(ref.parameters(), lr=0.1, momentum=0.9)
+    assert len(ours.params) == 2
+    for _ in range(5):
+        for model, opt in ((net, ours), (ref, theirs)):
+            opt.zero_grad()
+            (model(x) ** 2).mean().backward()
+            opt.step()
+    for a, b in zip(net.parameters(), ref.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=0)
+    assert not any(torch.equal(q, q0) for q, q0 in zip(net.parameters(), before))  # it moved
+
+
 def test_zero_grad_and_params_without_grad():
     a, b = torch.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
     opt = SGD([a, b], lr=0.5)

@@ -15,10 +15,21 @@ from gdcourse.schedules import CosineDecay, ExponentialDecay, Piecewise, StepDec
 sched = torch.optim.lr_scheduler
 
 
+def _lecture05_schedule(step):
+    if step < 40:
+        return 1.0
+    if step < 80:
+        return 0.5
+    return 0.2
+
+
 def test_piecewise_values_at_the_boundaries():
     s = Piecewise([100, 200], [1.0, 0.5, 0.1])
     assert [s(t) for t in (0, 99, 100, 199, 200, 10_000)] == [1.0, 1.0, 0.5, 0.5, 0.1, 0.1]
     assert s.values(201).count(1.0) == 100 and s.values(201).count(0.5) == 100
+    # the Piecewise that lecture 06 names is lecture 05's function, step for step
+    lecture05 = Piecewise([40, 80], [1.0, 0.5, 0.2])
+    assert lecture05.values(200) == [_lecture05_schedule(t) for t in range(200)]
 
 
 def test_closed_forms():
@@ -35,9 +46,8 @@ def test_closed_forms():
     (ExponentialDecay(0.997), lambda o: sched.ExponentialLR(o, gamma=0.997)),
     (CosineDecay(STEPS, min_factor=0.1),
      lambda o: sched.CosineAnnealingLR(o, T_max=STEPS, eta_min=0.1 * 0.2)),
-    # lecture 05's hand-made schedule, as a plain function, through LambdaLR
-    (lambda t: 1.0 if t < 100 else 0.5 if t < 400 else 0.1,
-     lambda o: sched.LambdaLR(o, lambda t: 1.0 if t < 100 else 0.5 if t < 400 else 0.1)),
+    # a plain function (lecture 05's hand-written schedule), through LambdaLR
+    (_lecture05_schedule, lambda o: sched.LambdaLR(o, _lecture05_schedule)),
 ], ids=["piecewise-multistep", "step", "exponential", "cosine", "lambda"])
 def test_schedule_matches_torch_lr_scheduler(problem, ours, theirs):  # noqa: F811
     hyper = dict(lr=0.2, momentum=0.9)
