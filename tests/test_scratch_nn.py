@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -107,6 +109,17 @@ def test_spiral_network_loss_drops_by_a_third_within_the_lecture_budget():
     assert losses[-1] < (2 / 3) * losses[0]
     accuracy = sum((p > 0.5) == (label > 0.5) for p, label in zip(model.predict(X), y.tolist()))
     assert accuracy / len(y) > 0.8
+
+
+def test_spiral_run_is_the_one_lecture_05_shows():
+    # The test above stands for the lecture's run only while both use the same numbers.
+    path = Path(__file__).resolve().parents[1] / "lectures" / "05_training_networks.ipynb"
+    cells = json.loads(path.read_text())["cells"]
+    source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    for snippet in (f"gd.data.spiral({SPIRAL_N}, seed={SPIRAL_SEED})",
+                    f"OneLayerNetwork(hidden={SPIRAL_HIDDEN}, seed={SPIRAL_SEED})",
+                    f"n_steps={SPIRAL_STEPS}"):
+        assert snippet in source, f"lecture 05 no longer contains {snippet!r}"
 
 
 # -- parameters: copies, loads, the aliasing pitfall ----------------------------------------

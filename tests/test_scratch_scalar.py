@@ -166,7 +166,8 @@ def test_binary_ops_match_torch(op):
             check(lambda y, a=a: f(a, y), lambda y, a=a: f(a, y), b)  # number op Scalar
 
 
-@pytest.mark.parametrize("x, n", [(2.0, 3.0), (0.5, -1.5), (3.0, 0.0), (1.5, 2.5), (1e-3, 2.0)])
+@pytest.mark.parametrize("x, n", [(2.0, 3.0), (0.5, -1.5), (3.0, 0.0), (1.5, 2.5), (1e-3, 2.0),
+                                  (1e4, 1.5), (7.0, -2.0), (1.0001, 40.0)])
 def test_power_with_a_scalar_exponent_uses_the_log_derivative(x, n):
     check(lambda a, b: a**b, lambda a, b: a**b, x, n)
 
@@ -334,6 +335,26 @@ def test_binary_cross_entropy_matches_torch(ys):
     t_loss.backward()
     assert loss.value == pytest.approx(t_loss.item(), rel=1e-12)
     assert [z.grad for z in leaves] == pytest.approx(t.grad.tolist(), rel=1e-10)
+
+
+@pytest.mark.parametrize("preds", [[0.0, -3.0, 7.5, 2.0], [-1e6, 1e-3, 0.0, 1e6]])
+def test_mean_squared_error_matches_torch_and_finite_differences(preds):
+    ys = [1.0, -1.5, 7.5, 3.0]
+    t_ys = torch.tensor(ys, dtype=torch.float64)
+    check(lambda *ps: mean_squared_error(list(ps), ys),
+          lambda *ps: torch.nn.functional.mse_loss(torch.stack(ps), t_ys), *preds)
+
+
+@pytest.mark.parametrize("ys", [[1, 0, 1, 0], [0.3, 1.0, 0.0, 0.75]])
+@pytest.mark.parametrize("logits", [[0.0, -3.0, 7.5, 0.25], [-10.0, 1e-3, 10.0, -0.5]])
+def test_binary_cross_entropy_matches_torch_and_finite_differences(logits, ys):
+    # |logit| <= 10 keeps p inside the clamp [1e-12, 1 - 1e-12], where torch's formula and
+    # ours are the same function, and keeps 1 - p exact enough for finite differences
+    # (at logit 20, 1 - p = 2e-9 has lost 8 digits, too many for a step of 2e-5).
+    t_ys = torch.tensor(ys, dtype=torch.float64)
+    check(lambda *zs: binary_cross_entropy([sigmoid(z) for z in zs], ys),
+          lambda *zs: torch.nn.functional.binary_cross_entropy(torch.sigmoid(torch.stack(zs)),
+                                                               t_ys), *logits)
 
 
 def test_binary_cross_entropy_clamps_instead_of_taking_log_zero():

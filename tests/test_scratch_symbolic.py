@@ -162,6 +162,20 @@ def test_seed_example():
     assert str(d(e, "y", simplify=True)) == "x"
 
 
+@pytest.mark.parametrize("e, f, env", [
+    # y**0.5 has no slope in y at y = 0, but its slope in x exists (it is 1).
+    (y**0.5 + x, lambda a, b: b**0.5 + a, {"x": 1.0, "y": 0.0}),
+    (Const(0) ** 0.5 * x, lambda a, b: torch.zeros((), dtype=F64) ** 0.5 * a, {"x": 3.0}),
+    (y**-0.5 * x, lambda a, b: b**-0.5 * a, {"x": 2.0, "y": 4.0}),
+])
+def test_power_slope_in_a_variable_the_base_does_not_contain(e, f, env):
+    a = torch.tensor(env["x"], dtype=F64, requires_grad=True)
+    b = torch.tensor(env.get("y", 0.0), dtype=F64)
+    (expected,) = torch.autograd.grad(f(a, b), [a])
+    for simplified in (False, True):
+        assert val(d(e, "x", simplify=simplified), env) == expected.item()
+
+
 def test_printing_and_operators_on_both_sides():
     m, b = params("m b")
     assert str(m * x + b) == "(+ (* m x) b)"

@@ -74,12 +74,15 @@ def _local_derivatives(node: Bin | Call, depends: list[bool]) -> list[Expr]:
         return [r, l]
     if node.op == "/":
         return [Bin("/", ONE, r), Bin("/", Bin("*", Const(-1), l), Bin("**", r, Const(2)))]
-    # Power. d(l**r)/dl = r * l**(r-1); d(l**r)/dr = l**r * log(l), which is only real for
-    # l > 0, so it appears only when the exponent depends on the variable at all.
+    # Power. d(l**r)/dl = r * l**(r-1); d(l**r)/dr = l**r * log(l). Each slope appears
+    # only when its side depends on the variable (else its term is multiplied by 0 anyway):
+    # log(l) is only real for l > 0, and r * l**(r-1) need not exist where l**r does
+    # (y**0.5 at y = 0 has no slope in y, yet its slope in x is 0, not an error).
     depends_l, depends_r = depends
     if isinstance(r, Const):
         # x**0 is the constant 1: its slope 0 must not become 0 * x**-1 (nan at x = 0).
-        d_el = ZERO if r.value == 0 else Bin("*", r, Bin("**", l, Const(r.value - 1)))
+        d_el = (ZERO if r.value == 0 or not depends_l
+                else Bin("*", r, Bin("**", l, Const(r.value - 1))))
     else:
         d_el = Bin("*", r, Bin("**", l, Bin("-", r, ONE))) if depends_l else ZERO
     d_er = Bin("*", node, Call("log", l)) if depends_r else ZERO
