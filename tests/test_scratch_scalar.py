@@ -442,3 +442,8 @@ def test_backward_pauses_the_cycle_collector_and_restores_it():
         assert not gc.isenabled()  # a collector the caller turned off stays off
     finally:
         gc.enable()
+
+
+def test_bce_does_not_hide_a_nan_prediction_behind_its_clamp():
+    with pytest.raises(InvalidArgumentError, match="got nan"):
+        binary_cross_entropy([Scalar(float("nan"))], [1])

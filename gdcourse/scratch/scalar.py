@@ -384,7 +384,7 @@ def _exponent_slope(x: float, value: float) -> float:
 
 
 def _clamp(p: Scalar, low: float, high: float) -> Scalar:
-    if low <= p.value <= high:
+    if low <= p.value <= high or math.isnan(p.value):  # nan passes through, as in torch.clamp
         return p
     return _node(low if p.value < low else high, ((p, 0.0),), "clamp")
 
