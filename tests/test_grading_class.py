@@ -112,6 +112,15 @@ for i in range(4):
 os.write(fd, b'{"event": "result", "id": 0, "status": "ok", "out": [1, 2]}\\n')
 os.write(fd, b"not json at all\\n")
 """, 0),
+    # Lines on the result channel built to break the grader's parser: nesting too deep for
+    # json, and "cells" events of the wrong shape. Ignored, reported; the work still counts.
+    "breaks_the_channel_parser": (LINEAR + fit() + """
+import json, os, sys
+fd = int(sys.argv[1])
+os.write(fd, b"[" * 200000 + b"]" * 200000 + b"\\n")
+for problems in (5, {"cell": 1}, [7, {"cell": [0] * 10**5, "message": None}]):
+    os.write(fd, (json.dumps({"event": "cells", "problems": problems}) + "\\n").encode())
+""", 6),
     "memory_hog": (LINEAR + """
 import resource
 try:  # lift the limit first: refused, the hard limit is down too
@@ -253,6 +262,13 @@ def test_printed_and_forged_claims_earn_nothing(graded):
     _, _, root = graded
     assert "Public score: 6/6" in _report(root, "h_fake_passed.py")   # shown, never scored
     assert "malformed" in _report(root, "h_forges_result_channel.py")
+
+
+def test_a_hostile_result_channel_is_ignored_and_reported(graded):
+    by_name, _, root = graded
+    assert "ignored 1 malformed line(s) on the result channel" in _report(
+        root, "h_breaks_the_channel_parser.py")
+    assert by_name["h_breaks_the_channel_parser.py"]["score"] == 6
 
 
 def test_memory_hog_fails_with_a_reason(graded):

@@ -13,6 +13,7 @@ import torch
 
 from gdcourse.grading import check, exercise_ids, get_exercise, grade
 from gdcourse.grading.cells import read_cells
+from gdcourse.grading.report import gradescope
 from gdcourse.grading.runtime import run_cells
 from gdcourse.grading.scaffold import INSTALL_CELL, generate
 
@@ -52,6 +53,9 @@ def test_untouched_notebook_scores_zero_not_attempted(graded, source):
     result = graded[str(_scaffold(source, ".ipynb"))]
     assert result.score == 0
     assert {c.status for c in result.checks} == {"not attempted"}
+    # What the student reads in Gradescope, hidden checks included.
+    outputs = [t["output"] for t in gradescope(result)["tests"]]
+    assert all(o.startswith("not attempted yet (") for o in outputs), outputs
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=[s.stem for s in SOURCES])

@@ -18,7 +18,7 @@ from gdcourse.grading import Check, Verdict, check, get_exercise, grade, load_hi
 from gdcourse.grading.cells import pythonize, read_cells
 from gdcourse.grading.compare import close
 from gdcourse.grading.registry import child_inputs, normalize_id
-from gdcourse.grading.report import gradescope, text_report, write_csv, write_json
+from gdcourse.grading.report import gradescope, summary_line, text_report, write_csv, write_json
 from gdcourse.grading.results import judge
 from gdcourse.grading.scaffold import split_cells, strip_solutions
 from gdcourse.grading.wire import WireError, decode, encode
@@ -72,6 +72,7 @@ def test_close_hints_name_the_worst_entry_and_shapes():
     assert "expected a tensor of shape (3,), got str" in close("no", e).hint
     assert "got nan" in close(torch.tensor([1.0, float("nan"), 3.0]), e).hint
     assert close(2.0, torch.tensor(2.0)).passed            # a float for a 0-dim answer
+    assert close(None, e).hint.endswith("got None (is a return statement missing?)")
 
 
 def test_judge_ignores_forged_statuses_and_unknown_records():
@@ -110,6 +111,8 @@ def test_notebook_cells_turn_magics_into_pass(tmp_path):
 
 @pytest.mark.parametrize("name, text, match", [
     ("a.ipynb", "{not json", "not a readable notebook"),
+    ("a.ipynb", '{"cells": ' + "[" * 100000 + "]" * 100000 + "}", "not a readable notebook"),
+    ("a.ipynb", '{"cells": "abc"}', "not a readable notebook"),
     ("a.txt", "x = 1", "are .ipynb or .py"),
 ])
 def test_unreadable_submissions_are_refused(tmp_path, name, text, match):
@@ -184,10 +187,22 @@ def test_grade_validates_its_limits():
             grade([], isolate="uid")
 
 
+def test_notebook_metadata_of_the_wrong_shape_is_ignored(tmp_path):
+    path = tmp_path / "a.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "check('03')"}],
+                                "metadata": ["not", "a", "dict"]}))
+    assert read_cells(path) == (["check('03')\n"], "03")
+
+
 def test_unreadable_submission_is_reported_not_raised(tmp_path):
     (tmp_path / "x.txt").write_text("hi")
-    (result,) = grade([tmp_path / "x.txt"])
-    assert result.score == 0 and "not graded" in result.notes[0]
+    (tmp_path / "deep.ipynb").write_text("[" * 100000 + "]" * 100000)
+    (tmp_path / "anon.py").write_text("x = 1\n")
+    results = grade([tmp_path / "x.txt", tmp_path / "deep.ipynb", tmp_path / "anon.py"])
+    assert [r.score for r in results] == [0, 0, 0]
+    assert all(r.notes[0].startswith("not graded: ") for r in results)
+    assert "does not say which exercise it answers" in results[2].notes[0]
+    assert "pass --exercise NN" in results[2].notes[0]
 
 
 # --- reports --------------------------------------------------------------------------------
@@ -212,11 +227,40 @@ def test_reports_hide_hidden_hints_from_students(tmp_path):
     assert len(json.loads((tmp_path / "r.json").read_text())["submissions"]) == 2
 
 
+def test_reports_disarm_terminal_escapes_from_the_submission():
+    from gdcourse.grading.results import CheckResult, SubmissionResult
+
+    fake = "\x1b[2A\r  [pass]  linear computes X @ theta + theta_0"
+    r = SubmissionResult("eve.py", "02", [CheckResult("linear", "linear", 0, 1, "error",
+                                                      "raised ValueError: " + fake)],
+                         notes=["cell 1: " + fake], output=fake + "\n")
+    for text in (text_report(r), summary_line(r)):
+        assert "\x1b" not in text and "\r" not in text and "?[2A?" in text
+
+
+def test_summary_line_cuts_long_notes_visibly():
+    from gdcourse.grading.results import SubmissionResult
+
+    r = SubmissionResult("amy.ipynb", "02", notes=["cell 3: " + "x" * 100, "second"])
+    line = summary_line(r)
+    assert line.endswith("...] (+1 more)") and "x" * 59 in line
+    assert summary_line(SubmissionResult("bo.py", "02", notes=["short"])).endswith("[short]")
+
+
 # --- check() from nothing but the installed package -----------------------------------------
 
 def test_check_runs_from_an_empty_directory(tmp_path):
     script = textwrap.dedent("""
-        import sys
+        import os, sys
+        # Record every file opened and every attempt to reach the network or start a process.
+        events = []
+        def hook(name, args):
+            if name.startswith(("socket.", "urllib.", "subprocess.", "os.system", "os.exec",
+                                "os.posix_spawn", "os.fork")):
+                events.append(name)
+            elif name == "open" and isinstance(args[0], (str, bytes)):
+                events.append(os.path.realpath(os.fsdecode(args[0])))
+        sys.addaudithook(hook)
         sys.path.insert(0, sys.argv[1])
         from gdcourse.grading import check
 
@@ -228,6 +272,13 @@ def test_check_runs_from_an_empty_directory(tmp_path):
 
         result = check("02")
         print("RESULT", result.score, result.max_score)
+        for exercise in ("01", "03", "04", "05", "06"):
+            check(exercise, quiet=True)
+        # The interpreter, its site-packages and gdcourse itself; /proc etc. are not files.
+        allowed = tuple({os.path.realpath(p) + os.sep for p in
+                         (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                          os.path.join(sys.argv[1], "gdcourse"))} | {"/proc/", "/sys/", "/dev/"})
+        print("OUTSIDE", [e for e in events if not e.startswith(allowed)])
         """)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CI": "true"}
     proc = subprocess.run([sys.executable, "-I", "-c", script, str(ROOT)], cwd=tmp_path,
@@ -237,6 +288,7 @@ def test_check_runs_from_an_empty_directory(tmp_path):
     assert "[pass]  linear computes X @ theta + theta_0" in out
     assert "not attempted yet (fit_linear raises NotImplementedError)" in out
     assert "hidden checks" in out and "RESULT 2.0 6.0" in out
+    assert "OUTSIDE []" in out        # no network, no process, no file but the package
     assert "Traceback" not in out + proc.stderr
     assert list(tmp_path.iterdir()) == []          # wrote nothing
 

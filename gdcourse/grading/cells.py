@@ -46,8 +46,9 @@ def _notebook_cells(text: str, name: str) -> tuple[list[str], dict]:
             if cell.get("cell_type") == "code":
                 src = cell.get("source", "")
                 sources.append("".join(src) if isinstance(src, list) else str(src))
-        return [pythonize(s) for s in sources], nb.get("metadata", {}) or {}
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        meta = nb.get("metadata")
+        return [pythonize(s) for s in sources], meta if isinstance(meta, dict) else {}
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
         raise InvalidArgumentError(f"{name} is not a readable notebook ({err}); "
                                    "re-download it from Colab as .ipynb") from None
 

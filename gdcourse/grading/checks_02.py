@@ -63,10 +63,10 @@ def judge_linear_many(out, inputs) -> Verdict:
         return Verdict(False, "expected one answer per call")
     for got, c in zip(out, inputs["calls"]):
         X, params = c["args"]
-        verdict = close(got, oracle_linear(X, params), what=f"preds (D={X.shape[1]})",
-                        rtol=1e-5, atol=1e-6)
+        verdict = close(got, oracle_linear(X, params), what="preds", rtol=1e-5, atol=1e-6)
         if not verdict.passed:
-            return verdict
+            d = X.shape[1]
+            return Verdict(False, f"with {d} feature{'s' * (d != 1)}, {verdict.hint}")
     return PASS
 
 
@@ -84,11 +84,13 @@ def judge_descent(out, inputs) -> Verdict:
 def judge_converges(out, inputs) -> Verdict:
     X, y = inputs["args"]
     best = oracle_least_squares(X, y)
-    verdict = close(out, best, what="params vs least squares", rtol=1e-3, atol=1e-3)
+    verdict = close(out, best, what="params", rtol=1e-3, atol=1e-3)
     if verdict.passed:
         return verdict
-    return Verdict(False, verdict.hint + f" after {inputs['kwargs']['steps']} steps; is the "
-                   "update params -= lr * grad?")
+    k = inputs["kwargs"]
+    return Verdict(False, f"{verdict.hint} after {k['steps']} steps of lr={k['lr']} (expected: "
+                   "the least-squares fit); check the update params -= lr * grad and that "
+                   "the gradient is cleared after each step")
 
 
 def _linear_inputs():

@@ -19,6 +19,8 @@ PASS = Verdict(True)
 
 def describe(obj) -> str:
     """A short description of an answer for hints: its type and shape."""
+    if obj is None:
+        return "None (is a return statement missing?)"
     if isinstance(obj, torch.Tensor):
         return f"a tensor of shape {tuple(obj.shape)}"
     if isinstance(obj, (list, tuple)):

@@ -86,6 +86,7 @@ def _print(ex, result: SubmissionResult, *, partial: bool) -> None:
     todo = sum(c.status == "not attempted" for c in result.checks)
     done = "all passed" if result.score == result.max_score else (
         f"{todo} not attempted yet" if todo else "see the hints above")
-    print(f"Public score: {result.score:g}/{result.max_score:g} ({done}). When grading, the "
-          "instructor also runs hidden checks on other inputs, so passing these is necessary "
-          "but not a guarantee.")
+    print(f"Public score: {result.score:g}/{result.max_score:g} ({done}).")
+    print("At grading time your notebook runs top to bottom in a fresh process and hidden "
+          "checks\nwith other inputs run too, so passing these is necessary but not a "
+          "guarantee.")

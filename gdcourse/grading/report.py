@@ -29,14 +29,24 @@ def _pts(x: float) -> str:
     return f"{x:g}"
 
 
+# Control characters other than newline and tab: a submission's output, notes and exception
+# messages reach the instructor's terminal, where escape sequences could move the cursor and
+# overwrite "[FAIL]" with a fake "[pass]".
+_CONTROL = {c: "?" for c in [*range(0, 9), *range(11, 32), 127, *range(128, 160)]}
+
+
+def _printable(text: str) -> str:
+    return text.translate(_CONTROL)
+
+
 def explain(c: CheckResult, *, for_student: bool) -> str:
     """The one-line reason under a check (empty when it passed)."""
     if c.status == "passed":
         return ""
+    if c.status == "not attempted":   # says nothing a hidden check's name does not
+        return "not attempted yet" + (f" ({c.hint})" if c.hint else "")
     if c.hidden and for_student and not c.reveal:
         return "hidden check: details are shown to the instructor only"
-    if c.status == "not attempted":
-        return "not attempted yet" + (f" ({c.hint})" if c.hint else "")
     prefix = {"missing": "missing: ", "error": "raised ", "timeout": "stopped: ",
               "crashed": "crashed: ", "not run": "not run: "}.get(c.status, "")
     return prefix + c.hint if c.hint else c.status
@@ -57,23 +67,28 @@ def format_checks(checks: list[CheckResult], *, for_student: bool = True) -> str
 
 def summary_line(r: SubmissionResult) -> str:
     """``alice.ipynb  02  5/6  (83.3%)  2.1 s``, with the first note when there is one."""
-    note = f"  [{r.notes[0][:70]}]" if r.notes else ""
-    return (f"{r.submission:<32} {r.exercise:>3}  {_pts(r.score):>5}/{_pts(r.max_score):<5}"
-            f" ({r.percent:5.1f}%) {r.elapsed:5.1f} s{note}")
+    note = ""
+    if r.notes:
+        first = r.notes[0] if len(r.notes[0]) <= 70 else r.notes[0][:67] + "..."
+        more = f" (+{len(r.notes) - 1} more)" if len(r.notes) > 1 else ""
+        note = f"  [{first}]{more}"
+    return _printable(f"{r.submission:<32} {r.exercise:>3}  {_pts(r.score):>5}/"
+                      f"{_pts(r.max_score):<5} ({r.percent:5.1f}%) {r.elapsed:5.1f} s{note}")
 
 
 def text_report(r: SubmissionResult) -> str:
     """The instructor's per-student report: every check, every note, the output tail."""
     parts = [f"{r.submission}: exercise {r.exercise}, score {_pts(r.score)}/"
-             f"{_pts(r.max_score)} ({r.percent:.1f}%)",
-             format_checks(r.checks, for_student=False)]
+             f"{_pts(r.max_score)} ({r.percent:.1f}%)"]
+    if r.checks:
+        parts.append(format_checks(r.checks, for_student=False))
     if r.notes:
         parts.append("Notes:\n" + "\n".join(f"  - {n}" for n in r.notes))
     if r.output.strip():
         tail = "\n".join("  | " + line for line in r.output.strip().splitlines()[-15:])
         parts.append("What the submission printed (never used for scoring; last lines):\n"
                      + tail)
-    return "\n".join(parts) + "\n"
+    return _printable("\n".join(parts) + "\n")
 
 
 def _atomic_write(path: str | Path, text: str) -> None:

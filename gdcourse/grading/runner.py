@@ -131,7 +131,12 @@ def _load(path, exercise: str | None):
     """(cells, exercise id) of a submission, or the InvalidArgumentError saying why not."""
     try:
         cells, declared = read_cells(path)
-        return cells, normalize_id(exercise or declared or "")
+        if not (exercise or declared):
+            return InvalidArgumentError(
+                f"{Path(path).name} does not say which exercise it answers (no check(\"NN\") "
+                "call, no NN_ at the start of its name, no '# gdcourse-exercise: NN' line); "
+                "pass --exercise NN")
+        return cells, normalize_id(exercise or declared)
     except InvalidArgumentError as err:
         return err
 
@@ -166,10 +171,11 @@ def grade_file(path: str, source, *, prepared, timeout: float, check_timeout: fl
                 running = i
             elif kind == "result" and i in pending:
                 records.setdefault(i, ev)     # a forged duplicate cannot replace the first
-            elif kind == "cells" and attempt == 0:
-                for p in (ev.get("problems") or [])[:20]:
+            elif kind == "cells" and attempt == 0 and isinstance(ev.get("problems"), list):
+                for p in ev["problems"][:20]:      # the submission can forge this event too
                     if isinstance(p, dict):
-                        notes.append(f"cell {p.get('cell')}: {str(p.get('message'))[:200]}")
+                        notes.append(f"cell {str(p.get('cell'))[:10]}: "
+                                     f"{str(p.get('message'))[:200]}")
         notes.extend(n for n in run.notes if n not in notes)
         if run.finished:
             break

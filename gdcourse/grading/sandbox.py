@@ -190,7 +190,7 @@ def _parse(data: bytes) -> tuple[list[dict], int]:
             continue
         try:
             ev = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):   # RecursionError: nesting too deep to parse
             garbled += 1
             continue
         if isinstance(ev, dict):
@@ -208,4 +208,4 @@ def _exit_reason(code: int | None) -> str:
         why = {"SIGKILL": " (killed: memory or time limit?)", "SIGXCPU": " (CPU time limit)",
                "SIGSEGV": " (crashed)"}.get(str(sig), "")
         return f"killed by {sig}{why}"
-    return f"exit code {code} (sys.exit or os._exit in the submission?)"
+    return f"exit code {code} (os._exit in the submission?)"
