@@ -38,14 +38,16 @@ class History:
     """What happened during :func:`train`.
 
     Attributes:
-        steps: step numbers at which a loss was recorded (loss of the params before that step).
+        steps: step numbers at which a loss was recorded; the loss at step k is that of the
+            params after k updates.
         losses: the training losses at those steps.
         val_steps, val_losses: the same for the validation loss, when one was given.
         n_steps: how many update steps were taken.
         stop_reason: "steps", "target_loss", "plateau", "interrupted".
         elapsed: wall-clock seconds in the loop.
         snapshot_steps, snapshots: params copies (on the CPU) every ``snapshot_every`` steps.
-        best_step, best_loss: where the watched loss was lowest.
+        best_step, best_loss: where the watched loss was lowest (restore_best puts back the
+            params after ``best_step`` updates).
     """
 
     steps: list[int] = field(default_factory=list)
@@ -171,10 +173,14 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
 
     hist = History()
     pending: list[tuple[int, torch.Tensor]] = []  # recorded losses still on the device
-    good = [p.detach().clone() for p in tensors]  # last params known to give a finite loss
-    candidate = [torch.empty_like(p) for p in tensors]
+    # The restore point: params whose loss was read and found finite. Refreshed at most every
+    # 10 steps (a copy per step would cost more than the read on the CPU); a divergence puts
+    # these back and still names the exact first bad step from the recorded losses.
+    keep_every = sync_every * math.ceil(10 / sync_every)
+    good = [p.detach().clone() for p in tensors]
+    good_step = 0  # `good` holds the params after this many updates
     best = [p.detach().clone() for p in tensors] if restore_best else None
-    first_loss = None
+    first_loss = limit = None
     last_improved = 0
     bar = None
     if progress:
@@ -183,115 +189,107 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
         bar = tqdm(total=steps, desc="train", unit="step", leave=False)
     bar_shown_at, bar_count = time.perf_counter(), 0
 
-    def update(keep: list[torch.Tensor] | None) -> None:
-        """Step 5, after copying the params it starts from into ``keep`` (at sync steps):
-        if this step's loss turns out bad, those are the params to put back."""
-        with torch.no_grad():
-            if keep is not None:
-                for k, p in zip(keep, tensors):
-                    k.copy_(p)
-            if optimizer is None:
+    def update() -> None:  # step 5
+        if optimizer is None:
+            with torch.no_grad():
                 for p in tensors:
                     p.add_(p.grad, alpha=-lr)
                     p.grad = None
-        if optimizer is not None:
+        else:
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
 
-    good_step = 0  # `good` holds the params after this many updates
+    def restore(saved: list[torch.Tensor]) -> None:
+        with torch.no_grad():
+            for p, s in zip(tensors, saved):
+                p.copy_(s)
+                p.grad = None
+
+    taken = 0  # updates applied so far
     start = time.perf_counter()
-    i = 0
     try:
         for i in range(steps):
-            check = (i + 1) % sync_every == 0 or i == steps - 1
-            record = i % record_every == 0
-            loss = loss_fn(f(x, params), y)
-            loss.backward()
-            update(candidate if check else None)
-            if snapshot_every and (i + 1) % snapshot_every == 0:  # independent of syncs
-                hist.snapshot_steps.append(i + 1)
+            loss = loss_fn(f(x, params), y)  # steps 2-3, on the params after i updates
+            if (i + 1) % sync_every and i != steps - 1:
+                if i % record_every == 0:
+                    pending.append((i, loss.detach()))
+            else:
+                # --- sync point: read the losses back and apply the stop rules ----------
+                # Before this step's update, so a stop hands back exactly the params whose
+                # loss it read.
+                if pending:  # one transfer (one wait for the device) for everything pending
+                    values = torch.stack([v for _, v in pending] + [loss.detach()]).tolist()
+                    current = values.pop()
+                    hist.steps += [s for s, _ in pending]
+                    hist.losses += values
+                    pending.clear()
+                else:  # syncing every step (the CPU default): one plain read
+                    values = ()
+                    current = loss.item()
+                if i % record_every == 0:
+                    hist.steps.append(i)
+                    hist.losses.append(current)
+                if first_loss is None:
+                    first_loss = values[0] if values else current
+                    limit = explode_factor * max(first_loss, 1e-300)
+                if not (math.isfinite(current) and current <= limit) or (values and not all(
+                        math.isfinite(v) and v <= limit for v in values)):
+                    restore(good)
+                    # the first bad recorded loss pins the step down between sparse syncs
+                    bad = [(s, v) for s, v in zip(hist.steps, hist.losses)
+                           if s > good_step and not (math.isfinite(v) and v <= limit)]
+                    at, value = bad[0] if bad else (i, current)
+                    raise _divergence(value, at, lr, optimizer, f, params, x, y, loss_fn,
+                                      hist, restored_to=good_step)
+                if (i + 1) % keep_every == 0:
+                    with torch.no_grad():
+                        for g, p in zip(good, tensors):
+                            g.copy_(p)
+                    good_step = i
+
+                watched = current
+                if x_val is not None:
+                    with torch.no_grad():
+                        watched = float(loss_fn(f(x_val, params), y_val))
+                    hist.val_steps.append(i)
+                    hist.val_losses.append(watched)
+                if watched < hist.best_loss - min_delta:
+                    hist.best_loss, hist.best_step, last_improved = watched, i, i
+                    if best is not None:
+                        with torch.no_grad():
+                            for b, p in zip(best, tensors):
+                                b.copy_(p)
+                if bar is not None and time.perf_counter() - bar_shown_at > 0.1:
+                    bar.update(i - bar_count)
+                    bar.set_postfix(loss=f"{current:.4g}", refresh=False)
+                    bar_shown_at, bar_count = time.perf_counter(), i
+                if target_loss is not None and current <= target_loss:
+                    hist.stop_reason = "target_loss"
+                    break
+                if patience is not None and i - last_improved >= patience:
+                    hist.stop_reason = "plateau"
+                    if best is not None:
+                        restore(best)
+                    break
+
+            loss.backward()  # step 4
+            update()
+            taken = i + 1
+            if snapshot_every and taken % snapshot_every == 0:
+                hist.snapshot_steps.append(taken)
                 hist.snapshots.append([p.detach().cpu().clone() for p in tensors]
                                       if len(tensors) > 1 else tensors[0].detach().cpu().clone())
-            if not check:
-                if record:
-                    pending.append((i, loss.detach()))
-                continue
-
-            # --- sync point: read the losses back and apply the stop rules --------------
-            if pending:  # one transfer (one wait for the device) for everything pending
-                values = torch.stack([v for _, v in pending] + [loss.detach()]).tolist()
-                current = values.pop()
-                hist.steps += [s for s, _ in pending]
-                hist.losses += values
-                pending.clear()
-            else:  # syncing every step (the CPU default): one plain read
-                values = []
-                current = loss.item()
-            if record:
-                hist.steps.append(i)
-                hist.losses.append(current)
-            if first_loss is None:
-                first_loss = values[0] if values else current
-            hist.n_steps = i + 1
-            limit = explode_factor * max(first_loss, 1e-300)
-            if not (math.isfinite(current) and current <= limit) or not all(
-                    math.isfinite(v) and v <= limit for v in values):
-                with torch.no_grad():
-                    for p, g in zip(tensors, good):
-                        p.copy_(g)
-                        p.grad = None
-                # the first bad recorded loss pins the step down between sparse syncs
-                bad = [(s, v) for s, v in zip(hist.steps, hist.losses)
-                       if s > good_step and not (math.isfinite(v) and v <= limit)]
-                at, value = bad[0] if bad else (i, current)
-                raise _divergence(value, at, lr, optimizer, f, params, x, y, loss_fn, hist,
-                                  restored_to=good_step)
-            good_step = i
-            good, candidate = candidate, good
-
-            watched = current
-            if x_val is not None:
-                with torch.no_grad():
-                    watched = float(loss_fn(f(x_val, params), y_val))
-                hist.val_steps.append(i + 1)
-                hist.val_losses.append(watched)
-            if watched < hist.best_loss - min_delta:
-                hist.best_loss, hist.best_step, last_improved = watched, i + 1, i + 1
-                if best is not None:
-                    for b, p in zip(best, tensors):
-                        b.copy_(p.detach())
-            if bar is not None and time.perf_counter() - bar_shown_at > 0.1:
-                bar.update(i + 1 - bar_count)
-                bar.set_postfix(loss=f"{current:.4g}", refresh=False)
-                bar_shown_at, bar_count = time.perf_counter(), i + 1
-            if target_loss is not None and current <= target_loss:
-                # `current` measured the params before this step's update: hand back exactly
-                # those, so the loss the caller asked for is the loss they get (a momentum
-                # step can climb back out of the valley).
-                with torch.no_grad():
-                    for p, g in zip(tensors, good):
-                        p.copy_(g)
-                hist.n_steps = i
-                hist.stop_reason = "target_loss"
-                break
-            if patience is not None and i + 1 - last_improved >= patience:
-                hist.stop_reason = "plateau"
-                if best is not None:
-                    with torch.no_grad():
-                        for p, b in zip(tensors, best):
-                            p.copy_(b)
-                break
         else:
             hist.stop_reason = "steps"
     except KeyboardInterrupt:
         hist.stop_reason = "interrupted"
-        hist.n_steps = i
         for p in tensors:
             p.grad = None
     finally:
+        hist.n_steps = taken
         hist.elapsed = time.perf_counter() - start
         if bar is not None:
-            bar.update(hist.n_steps - bar_count)
+            bar.update(taken - bar_count)
             bar.close()
     return hist
 
