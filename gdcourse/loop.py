@@ -9,7 +9,8 @@ It stops at the first of:
                       (the validation loss when x_val/y_val are given: early stopping)
     "interrupted"     Ctrl-C; params are left as they were after the last whole step
 and raises :class:`~gdcourse.errors.DivergenceError` when the loss turns nan/inf or explodes,
-after restoring params to the last values whose loss was finite.
+after restoring params to recent values whose loss was read and found finite (the restore
+point is refreshed every 10 steps or every sync, whichever is rarer).
 
 Reading a loss back from a GPU waits for the GPU (a "sync"), so the loop reads losses only
 every ``sync_every`` steps; everything else stays on the device.
@@ -137,8 +138,9 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
         A :class:`History`.
 
     Raises:
-        DivergenceError: the loss became nan/inf or exploded; params hold the last values
-            with a finite loss and the message suggests a stable lr.
+        DivergenceError: the loss became nan/inf or exploded (the message names the first bad
+            step); params hold recent values with a finite loss, and the message suggests a
+            stable lr.
     """
     tensors = as_param_list(params)
     check_tensor(x, name="x")
