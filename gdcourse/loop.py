@@ -283,6 +283,14 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
                                       if len(tensors) > 1 else tensors[0].detach().cpu().clone())
         else:
             hist.stop_reason = "steps"
+            # The last update was never checked: look at its params once, so a run never
+            # ends on nan params (and reports it the way fast_forward does).
+            with torch.no_grad():
+                final = float(loss_fn(f(x, params), y))
+            if not (math.isfinite(final) and final <= limit):
+                restore(good)
+                raise _divergence(final, steps - 1, lr, optimizer, f, params, x, y, loss_fn,
+                                  hist, restored_to=good_step)
     except KeyboardInterrupt:
         hist.stop_reason = "interrupted"
         for p in tensors:

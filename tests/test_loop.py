@@ -221,3 +221,17 @@ def test_params_without_grad_are_refused(standard):
     u, y = standard
     with pytest.raises(gd.InvalidArgumentError, match="requires_grad=True"):
         gd.train(torch.zeros(3), quadratic, u, y, lr=0.1, steps=5)
+
+
+def test_a_last_update_that_blows_up_is_caught_like_fast_forward(signal):
+    t, y = (v.double() for v in signal)
+    X = gd.design_matrix_quadratic(t)
+    p0 = gd.init_params(3, seed=666, dtype=torch.float64)
+    lr = 1.0  # ~30,000 times the stable limit: the first update alone explodes the loss
+    params = p0.detach().clone().requires_grad_()
+    with pytest.raises(gd.DivergenceError) as slow:
+        gd.train(params, quadratic, t, y, lr=lr, steps=1)
+    with pytest.raises(gd.DivergenceError) as fast:
+        gd.fast_forward(X, y, p0, lr=lr, steps=1)
+    assert slow.value.step == fast.value.step == 1
+    assert torch.equal(params.detach(), p0.detach())  # put back, not left exploded
