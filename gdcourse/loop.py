@@ -309,7 +309,8 @@ def _divergence(loss, i, lr, optimizer, f, params, x, y, loss_fn, hist, *,
     return DivergenceError.for_loss(
         loss, step=i + 1, lr=lr, history=hist,
         setting=f"lr={lr:g}" if optimizer is None else f"optimizer {type(optimizer).__name__}",
-        restored=f"params were restored to their values after {restored_to} steps, the last "
-                 "checked with a finite loss",
+        restored=("params were put back to " + ("their starting values" if restored_to == 0 else
+                  f"their values after {restored_to:,} steps") + ", the last checked with a "
+                  "finite loss"),
         suggested_lr=_suggest_lr(f, params, x, y, loss_fn),
     )

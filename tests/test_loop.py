@@ -229,7 +229,7 @@ def test_a_last_update_that_blows_up_is_caught_like_fast_forward(signal):
     p0 = gd.init_params(3, seed=666, dtype=torch.float64)
     lr = 1.0  # ~30,000 times the stable limit: the first update alone explodes the loss
     params = p0.detach().clone().requires_grad_()
-    with pytest.raises(gd.DivergenceError) as slow:
+    with pytest.raises(gd.DivergenceError, match="put back to their starting values") as slow:
         gd.train(params, quadratic, t, y, lr=lr, steps=1)
     with pytest.raises(gd.DivergenceError) as fast:
         gd.fast_forward(X, y, p0, lr=lr, steps=1)
