@@ -127,10 +127,11 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
         record_every: record the training loss every this many steps (default: about
             10,000 records over the budget).
         sync_every: read losses back to the host every this many steps: progress, stop rules
-            and divergence checks happen then (default 1 on the CPU, where a read is a plain
-            memory read, and 100 on accelerators, where each read waits for the device).
-            A stop therefore lands on a sync step; the first bad loss is still located
-            exactly from the recorded losses.
+            and divergence checks happen then, so a stop lands on a sync step (the first bad
+            loss of a divergence is still located exactly from the recorded losses). Default:
+            100 on accelerators, where each read waits for the device; on the CPU 1 when a
+            target_loss or patience asks for an exact stop, else 10 (a read is cheap there,
+            but not free).
         snapshot_every: keep a CPU copy of params every this many steps (for animations).
         progress: show a tqdm bar (default: in notebooks and terminals, not in CI).
 
@@ -168,8 +169,10 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
         raise InvalidArgumentError("restore_best needs a patience (it acts on plateau stops)")
     device = tensors[0].device
     record_every = check_steps(record_every or max(1, steps // 10_000), name="record_every")
-    sync_every = check_steps(sync_every or (1 if device.type == "cpu" else 100),
-                             name="sync_every")
+    if sync_every is None:
+        exact_stop = target_loss is not None or patience is not None
+        sync_every = 100 if device.type != "cpu" else 1 if exact_stop else 10
+    sync_every = check_steps(sync_every, name="sync_every")
     if progress is None:
         progress = _progress_default()
 
@@ -225,7 +228,7 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
                     hist.steps += [s for s, _ in pending]
                     hist.losses += values
                     pending.clear()
-                else:  # syncing every step (the CPU default): one plain read
+                else:  # syncing every step: one plain read
                     values = ()
                     current = loss.item()
                 if i % record_every == 0:
