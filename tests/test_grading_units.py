@@ -86,6 +86,27 @@ def test_judge_ignores_forged_statuses_and_unknown_records():
     assert results[3].hint == "process ended early"
 
 
+@pytest.mark.parametrize("ex_id", ["01", "02", "03", "04", "05", "06"])
+@pytest.mark.parametrize("forged", [[], [[]] * 3, [[]] * 10, [[]] * 40])
+def test_no_check_passes_an_answer_that_holds_nothing(ex_id, forged):
+    # A child's answers are untrusted: a list pairing answers with inputs must not pass by
+    # being shorter than the inputs (or a list of empty lists), whatever its length.
+    ex = get_exercise(ex_id).with_checks(load_hidden(ROOT / "exercises" / "hidden", ex_id))
+    inputs = [c.inputs() for c in ex.checks]
+    records = {i: {"status": "ok", "out": forged} for i in range(len(ex.checks))}
+    results = judge(ex, records, inputs)
+    assert [r.name for r in results if r.points] == []
+
+
+def test_a_short_answer_list_is_named_in_the_hint():
+    ex = get_exercise("01")
+    i = next(k for k, c in enumerate(ex.checks) if c.task == "mse")
+    inputs = [c.inputs() for c in ex.checks]
+    (result,) = [r for k, r in enumerate(judge(ex, {i: {"status": "ok", "out": []}}, inputs))
+                 if k == i]
+    assert result.points == 0 and result.hint == "expected 3 answers, got a list of length 0"
+
+
 def test_child_inputs_drop_judge_only_keys():
     assert child_inputs({"a": 1, "_expected": 2, "items": [{"t": 1, "_pts": [0]}]}) == \
         {"a": 1, "items": [{"t": 1}]}
@@ -333,3 +354,19 @@ def test_a_submission_that_edits_the_grader_voids_the_run(tmp_path, monkeypatch)
     sub.write_text(f"open({str(package / 'mod.py')!r}, 'a').write('y = 2\\n')\n")
     with pytest.raises(GDCourseError, match="changed while grading"):
         grade([sub], exercise="02", isolate="none", timeout=60)
+
+
+def test_a_child_that_swaps_a_probe_for_an_empty_answer_earns_nothing(tmp_path):
+    # End to end: the submission replaces the "calls" probe inside its own child, so every
+    # multi-call check sends back []; before answers were paired one to one, that scored 5/7.
+    sub = tmp_path / "sub.py"
+    sub.write_text(textwrap.dedent("""\
+        import gdcourse.grading.checks_01 as checks
+        checks.EXERCISE.probes["calls"] = lambda ns, *, calls: []
+        def mse(preds, targets): raise NotImplementedError
+        def grad_by_hand(w, x, y): raise NotImplementedError
+        def grad_line_by_hand(params, x, y): raise NotImplementedError
+        """))
+    (result,) = grade([sub], exercise="01", timeout=120)
+    assert result.score == 0
+    assert any(c.hint.startswith("expected 3 answers") for c in result.checks)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .compare import PASS, close
+from .compare import PASS, close, each
 from .registry import Check, Exercise, Verdict, call
 
 __all__ = ["EXERCISE", "BELT_IN", "BELT_CM", "oracle_losses", "oracle_grad",
@@ -58,7 +58,7 @@ def _mse_inputs():
 
 
 def judge_mse(out, inputs) -> Verdict:
-    for got, c in zip(out, inputs["calls"]):
+    for got, c in each(out, inputs["calls"]):
         preds, targets = c["args"]
         verdict = close(got, F.mse_loss(preds, targets), what="mse", rtol=1e-7)
         if not verdict.passed:
@@ -90,7 +90,7 @@ def _grad_inputs():
 
 
 def judge_grad(out, inputs) -> Verdict:
-    for got, c in zip(out, inputs["calls"]):
+    for got, c in each(out, inputs["calls"]):
         verdict = close(got, oracle_grad(*c["args"]), what=f"dL/dw at w={c['args'][0]}",
                         rtol=1e-6)
         if not verdict.passed:
@@ -107,7 +107,7 @@ def _line_inputs():
 
 
 def judge_line(out, inputs) -> Verdict:
-    for got, c in zip(out, inputs["calls"]):
+    for got, c in each(out, inputs["calls"]):
         params = c["args"][0]
         verdict = close(got, oracle_line_grad(*c["args"]),
                         what=f"[dL/da, dL/db] at {params.tolist()}", rtol=1e-6, atol=1e-9)

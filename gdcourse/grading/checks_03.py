@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from .compare import PASS, close
+from .compare import PASS, close, each
 from .exprs import (
     MAX_NODES,
     B,
@@ -94,7 +94,7 @@ def _items(task: str, trees, **extra) -> dict:
 
 
 def judge_val(out, inputs) -> Verdict:
-    for got, item in zip(out, inputs["items"]):
+    for got, item in each(out, inputs["items"]):
         expected = evaluate(item["tree"], item["env"])
         verdict = close(got, expected, what=f"val of {show(item['tree'])}", rtol=1e-9)
         if not verdict.passed:
@@ -104,7 +104,7 @@ def judge_val(out, inputs) -> Verdict:
 
 def judge_derivative(out, inputs) -> Verdict:
     """Values of the returned derivative vs torch autograd, point by point."""
-    for got, item in zip(out, inputs["items"]):
+    for got, item in each(out, inputs["items"]):
         var, points = item["x"], torch.as_tensor(item["_points"], dtype=torch.float64)
         for p in points.tolist():
             env = {**item["_env"], var: torch.tensor(p, dtype=torch.float64,
@@ -120,7 +120,7 @@ def judge_derivative(out, inputs) -> Verdict:
 
 
 def judge_identities(out, inputs) -> Verdict:
-    for got, item, want in zip(out, inputs["items"], inputs["_expected"]):
+    for (got, item), want in zip(each(out, inputs["items"]), inputs["_expected"]):
         tree = from_postfix(got)
         if tree != want:
             return Verdict(False, f"simplify({show(item['tree'])}): expected {show(want)}, "
@@ -130,7 +130,7 @@ def judge_identities(out, inputs) -> Verdict:
 
 def judge_shrinks(out, inputs) -> Verdict:
     points = torch.linspace(-2.0, 2.0, 9, dtype=torch.float64)
-    for got, item in zip(out, inputs["items"]):
+    for got, item in each(out, inputs["items"]):
         tree = from_postfix(got)
         verdict = close(evaluate(tree, {"x": points}) + 0 * points,
                         evaluate(item["tree"], {"x": points}) + 0 * points,

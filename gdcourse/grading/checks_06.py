@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from .compare import PASS, close
+from .compare import PASS, close, each
 from .registry import Check, Exercise, Verdict, lookup
 
 __all__ = ["EXERCISE", "trajectory_probe", "zero_grad_probe", "oracle_trajectory"]
@@ -64,10 +64,8 @@ def oracle_trajectory(cls: str, kwargs: dict, init: list, grads: list) -> list:
 def judge_trajectory(out, inputs) -> Verdict:
     expected = oracle_trajectory(inputs["cls"], inputs["kwargs"], inputs["init"],
                                  inputs["grads"])
-    if not isinstance(out, list) or len(out) != len(expected):
-        return Verdict(False, f"expected {len(expected)} steps")
-    for t, (got_t, want_t) in enumerate(zip(out, expected), start=1):
-        for i, (got, want) in enumerate(zip(got_t, want_t)):
+    for t, (got_t, want_t) in enumerate(each(out, expected, noun="step"), start=1):
+        for i, (got, want) in enumerate(each(got_t, want_t, noun="param")):
             verdict = close(got, want, what=f"after step {t}, params[{i}]", rtol=1e-7,
                             atol=1e-10)
             if not verdict.passed:

@@ -12,9 +12,25 @@ import torch
 
 from .registry import Verdict
 
-__all__ = ["close", "as_tensor", "describe", "PASS"]
+__all__ = ["close", "as_tensor", "describe", "each", "AnswerCountError", "PASS"]
 
 PASS = Verdict(True)
+
+
+class AnswerCountError(ValueError):
+    """The child sent back a different number of answers than the grader asked for."""
+
+
+def each(out, items, *, noun: str = "answer") -> zip:
+    """Pair the child's answers with the grader's items, one to one.
+
+    The answers come from the untrusted child: a plain ``zip`` would pair a short (or empty)
+    list with nothing, compare nothing, and pass. The judge's caller turns the error into a
+    failed check whose hint is the message.
+    """
+    if not isinstance(out, (list, tuple)) or len(out) != len(items):
+        raise AnswerCountError(f"expected {len(items)} {noun}s, got {describe(out)}")
+    return zip(out, items)
 
 
 def describe(obj) -> str:

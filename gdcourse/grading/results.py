@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .compare import AnswerCountError
 from .registry import Check, Exercise, Verdict
 from .wire import WireError, from_plain
 
@@ -109,6 +110,8 @@ def _verdict(check: Check, out, inputs: dict) -> Verdict:
         verdict = check.judge(answer, inputs)
     except WireError as err:
         return Verdict(False, f"the answer came back malformed: {err}")
+    except AnswerCountError as err:
+        return Verdict(False, str(err))
     except Exception as err:  # an answer of a shape the judge did not foresee
         return Verdict(False, f"the answer has an unexpected form ({type(err).__name__}: "
                               f"{str(err)[:120]})")
