@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .compare import PASS, close, each
+from .compare import close, close_each
 from .registry import Check, Exercise, Verdict, call
 
 __all__ = ["EXERCISE", "BELT_IN", "BELT_CM", "oracle_losses", "oracle_grad",
@@ -58,12 +58,7 @@ def _mse_inputs():
 
 
 def judge_mse(out, inputs) -> Verdict:
-    for got, c in each(out, inputs["calls"]):
-        preds, targets = c["args"]
-        verdict = close(got, F.mse_loss(preds, targets), what="mse", rtol=1e-7)
-        if not verdict.passed:
-            return verdict
-    return PASS
+    return close_each(out, inputs["calls"], F.mse_loss, what="mse", rtol=1e-7)
 
 
 def _grid_inputs(seed: int | None = None):
@@ -90,12 +85,8 @@ def _grad_inputs():
 
 
 def judge_grad(out, inputs) -> Verdict:
-    for got, c in each(out, inputs["calls"]):
-        verdict = close(got, oracle_grad(*c["args"]), what=f"dL/dw at w={c['args'][0]}",
-                        rtol=1e-6)
-        if not verdict.passed:
-            return verdict
-    return PASS
+    return close_each(out, inputs["calls"], oracle_grad, what=lambda w, x, y: f"dL/dw at w={w}",
+                      rtol=1e-6)
 
 
 def _line_inputs():
@@ -107,13 +98,9 @@ def _line_inputs():
 
 
 def judge_line(out, inputs) -> Verdict:
-    for got, c in each(out, inputs["calls"]):
-        params = c["args"][0]
-        verdict = close(got, oracle_line_grad(*c["args"]),
-                        what=f"[dL/da, dL/db] at {params.tolist()}", rtol=1e-6, atol=1e-9)
-        if not verdict.passed:
-            return verdict
-    return PASS
+    return close_each(out, inputs["calls"], oracle_line_grad,
+                      what=lambda params, x, y: f"[dL/da, dL/db] at {params.tolist()}",
+                      rtol=1e-6, atol=1e-9)
 
 
 EXERCISE = Exercise(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from ..recipe import init_params
-from .compare import PASS, close, each
+from .compare import close, close_each
 from .registry import Check, Exercise, Verdict, call
 
 __all__ = ["EXERCISE", "make_regression", "oracle_linear", "oracle_descent",
@@ -59,13 +59,11 @@ def judge_linear(out, inputs) -> Verdict:
 
 
 def judge_linear_many(out, inputs) -> Verdict:
-    for got, c in each(out, inputs["calls"]):
-        X, params = c["args"]
-        verdict = close(got, oracle_linear(X, params), what="preds", rtol=1e-5, atol=1e-6)
-        if not verdict.passed:
-            d = X.shape[1]
-            return Verdict(False, f"with {d} feature{'s' * (d != 1)}, {verdict.hint}")
-    return PASS
+    def what(X, params) -> str:
+        d = X.shape[1]
+        return f"with {d} feature{'s' * (d != 1)}, preds"
+
+    return close_each(out, inputs["calls"], oracle_linear, what=what, rtol=1e-5, atol=1e-6)
 
 
 def judge_descent(out, inputs) -> Verdict:

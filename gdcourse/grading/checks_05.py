@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from ..recipe import init_params
-from .compare import PASS, as_tensor, close, describe, each
+from .compare import PASS, as_tensor, close, close_each, describe
 from .registry import Check, Exercise, Verdict, call
 
 __all__ = ["EXERCISE", "make_blobs", "oracle_descent", "oracle_optimum"]
@@ -59,12 +59,7 @@ def judge_sigmoid(out, inputs) -> Verdict:
 
 
 def judge_bce(out, inputs) -> Verdict:
-    for got, c in each(out, inputs["calls"]):
-        probs, y = c["args"]
-        verdict = close(got, F.binary_cross_entropy(probs, y), what="bce", rtol=1e-7)
-        if not verdict.passed:
-            return verdict
-    return PASS
+    return close_each(out, inputs["calls"], F.binary_cross_entropy, what="bce", rtol=1e-7)
 
 
 def judge_proba(out, inputs) -> Verdict:

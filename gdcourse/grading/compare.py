@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 
 from .registry import Verdict
 
-__all__ = ["close", "as_tensor", "describe", "each", "AnswerCountError", "PASS"]
+__all__ = ["close", "close_each", "as_tensor", "describe", "each", "AnswerCountError", "PASS"]
 
 PASS = Verdict(True)
 
@@ -93,6 +94,25 @@ def close(got, expected: torch.Tensor, *, what: str = "the result", rtol: float 
     index = "" if expected.dim() == 0 else str(list(_unravel(worst, expected.shape)))
     return Verdict(False, f"{what}{index}: expected {_fmt(expected.reshape(-1)[worst])}, "
                           f"got {_fmt(value.reshape(-1)[worst])}")
+
+
+def close_each(out, calls: list[dict], oracle: Callable[..., torch.Tensor], *,
+               what: str | Callable[..., str], rtol: float = 1e-5,
+               atol: float = 1e-8) -> Verdict:
+    """Every call's answer :func:`close` to ``oracle(*args)``; the first miss is the verdict.
+
+    Args:
+        out: the child's answers, one per call.
+        calls: made with :func:`~gdcourse.grading.registry.call`, in the order answered.
+        oracle: the exact answer from a call's positional args.
+        what: names the answer in hints; a function of the call's args where it helps.
+    """
+    for got, c in each(out, calls):
+        name = what(*c["args"]) if callable(what) else what
+        verdict = close(got, oracle(*c["args"]), what=name, rtol=rtol, atol=atol)
+        if not verdict.passed:
+            return verdict
+    return PASS
 
 
 def _unravel(flat: int, shape) -> tuple[int, ...]:
