@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["Row", "lecture_loop", "lecture_loop_item", "time_steps", "run", "format_table"]
+__all__ = ["Row", "lecture_loop", "time_steps", "run", "format_table"]
 
 LECTURE_LR = 1e-5  # the lecture's learning rate, in the raw time basis
 
@@ -51,14 +51,20 @@ def _lecture_mse(preds, targets):
 
 
 def lecture_loop(params: torch.Tensor, t: torch.Tensor, y: torch.Tensor, *, lr: float,
-                 steps: int) -> None:
-    """The lecture's repeat loop around its ``apply_step`` (prn=False), verbatim in spirit."""
+                 steps: int, read_loss: bool = False) -> None:
+    """The lecture's repeat loop around its ``apply_step`` (prn=False), verbatim in spirit.
+
+    ``read_loss`` adds the ``loss.item()`` a printing loop makes every step (a device sync
+    on accelerators): the baseline ``train`` avoids by reading losses only now and then.
+    """
     for _ in range(steps):
         preds = _lecture_f(t, params)
         loss = _lecture_mse(preds, y)
         loss.backward()
         params.data -= lr * params.grad.data
         params.grad = None
+        if read_loss:
+            loss.item()
 
 
 def _fmt_time(seconds: float) -> str:
@@ -77,18 +83,6 @@ def _median_time(fn: Callable[[], object], repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - began)
     return statistics.median(times)
-
-
-def lecture_loop_item(params: torch.Tensor, t: torch.Tensor, y: torch.Tensor, *, lr: float,
-                      steps: int) -> None:
-    """The lecture loop reading ``loss.item()`` every step (a device sync on accelerators)."""
-    for _ in range(steps):
-        preds = _lecture_f(t, params)
-        loss = _lecture_mse(preds, y)
-        loss.backward()
-        params.data -= lr * params.grad.data
-        params.grad = None
-        loss.item()
 
 
 def time_steps(t, y, *, block: int = 2_000, repeats: int = 7,
@@ -111,7 +105,8 @@ def time_steps(t, y, *, block: int = 2_000, repeats: int = 7,
         lecture_loop(p0.clone().requires_grad_(), t, y, lr=LECTURE_LR, steps=block)
 
     def lecture_item():
-        lecture_loop_item(p0.clone().requires_grad_(), t, y, lr=LECTURE_LR, steps=block)
+        lecture_loop(p0.clone().requires_grad_(), t, y, lr=LECTURE_LR, steps=block,
+                     read_loss=True)
 
     def ours():
         train(p0.clone().requires_grad_(), quadratic, t, y, lr=LECTURE_LR, steps=block,
