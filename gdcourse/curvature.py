@@ -7,12 +7,15 @@ converges exactly when |1 - lr * lambda_i| < 1 for every i, that is when
     lr < 2 / lambda_max.
 
 Near a minimum every smooth loss looks quadratic, so 2 / lambda_max at the current params is
-the local stability limit. ``lambda_max`` comes from power iteration on Hessian-vector
-products (two backward passes each); the Hessian itself is never formed.
+the local stability limit. For any model, ``lambda_max`` comes from power iteration on
+Hessian-vector products (two backward passes each), never forming the Hessian. For a model
+linear in its params (preds = X theta) the MSE is exactly quadratic, its Hessian is the
+constant (2/N) X^T X, and :func:`mse_hessian` and :func:`stable_lr_limit` give both exactly.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -20,7 +23,7 @@ import torch
 from ._validate import as_param_list, check_tensor
 from .errors import InvalidArgumentError
 
-__all__ = ["max_hessian_eigenvalue", "max_stable_lr"]
+__all__ = ["max_hessian_eigenvalue", "max_stable_lr", "mse_hessian", "stable_lr_limit"]
 
 
 def max_hessian_eigenvalue(
@@ -131,3 +134,35 @@ def max_stable_lr(f: Callable, params, x: torch.Tensor, y: torch.Tensor,
             "so no learning rate limit follows from it"
         )
     return 2.0 / lam
+
+
+def mse_hessian(X: torch.Tensor) -> torch.Tensor:
+    """The exact Hessian of the MSE of a linear model preds = X theta: (2/N) X^T X.
+
+    Args:
+        X: the design matrix, shape (N, P), on any device.
+
+    Returns:
+        The (P, P) Hessian in float64 on the CPU (exact, and possible on every device).
+    """
+    X = X.detach().to(device="cpu", dtype=torch.float64)  # (N, P)
+    n, p = X.shape
+    if p <= 16:
+        # sum_n x_n x_n^T elementwise: for a small P, BLAS does not pay off, and on a busy
+        # 2-core machine its threaded small products wait for a descheduled thread.
+        return 2.0 / n * (X[:, :, None] * X[:, None, :]).sum(0)  # (N, P, P) -> (P, P)
+    return 2.0 / n * X.mT @ X  # (P, N) @ (N, P) -> (P, P)
+
+
+def stable_lr_limit(H, momentum: float = 0.0) -> float:
+    """The largest stable lr for descent on a quadratic with Hessian H: 2 (1 + mu) / lambda_max.
+
+    Plain descent (mu = 0) is stable when |1 - lr lambda| < 1 for every eigenvalue lambda;
+    heavy-ball momentum widens that to lr lambda < 2 (1 + mu).
+
+    >>> stable_lr_limit(torch.diag(torch.tensor([1.0, 4.0])))
+    0.5
+    """
+    H = torch.as_tensor(H, dtype=torch.float64).cpu()
+    lam = float(torch.linalg.eigvalsh(H)[-1])
+    return 2.0 * (1.0 + momentum) / lam if lam > 0 else math.inf

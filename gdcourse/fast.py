@@ -38,6 +38,7 @@ import numpy as np
 import torch
 
 from ._validate import check_lr, check_same_length, check_steps, check_tensor
+from .curvature import mse_hessian, stable_lr_limit
 from .errors import DivergenceError, InvalidArgumentError, ShapeError
 
 __all__ = ["fast_forward", "FastForward"]
@@ -207,7 +208,7 @@ def fast_forward(X: torch.Tensor, y: torch.Tensor, params0: torch.Tensor, *, lr:
     Xn = X.detach().cpu().to(torch.float64).numpy()  # (N, P)
     yn = y.detach().cpu().to(torch.float64).numpy()  # (N,)
     n, P = Xn.shape
-    H = 2.0 / n * Xn.T @ Xn  # (P, P), the Hessian of the MSE
+    H = mse_hessian(X).numpy()  # (P, P)
     c = 2.0 / n * Xn.T @ yn  # (P,)
     M = _one_step_matrix(H, c, lr, mu)
     z0 = np.concatenate([params0.detach().cpu().to(torch.float64).numpy(),
@@ -275,17 +276,6 @@ def _one_step_matrix(H: np.ndarray, c: np.ndarray, lr: float, mu: float) -> np.n
     M[:P, P:2 * P] = -lr * mu * eye
     M[:P, 2 * P] = lr * c
     return M
-
-
-def stable_lr_limit(H: np.ndarray | torch.Tensor, momentum: float = 0.0) -> float:
-    """The largest stable lr for descent on a quadratic with Hessian H: 2 (1 + mu) / lambda_max.
-
-    Plain descent (mu = 0) is stable when |1 - lr lambda| < 1 for every eigenvalue lambda;
-    heavy-ball momentum widens that to lr lambda < 2 (1 + mu).
-    """
-    H = torch.as_tensor(H, dtype=torch.float64).cpu()
-    lam = float(torch.linalg.eigvalsh(H)[-1])
-    return 2.0 * (1.0 + momentum) / lam if lam > 0 else math.inf
 
 
 def _raise_divergence(value: float, i: int, lr: float, mu: float, H: np.ndarray):

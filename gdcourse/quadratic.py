@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import torch
 
 from ._validate import check_lr, check_same_device, check_same_length, check_steps, check_tensor
+from .curvature import mse_hessian
 from .errors import InvalidArgumentError, ShapeError
 from .loop import History, train
 from .recipe import init_params, mse
@@ -124,13 +125,6 @@ def _from_standard(p: torch.Tensor, m: float, s: float) -> torch.Tensor:
     a, b, c = p.unbind(0)
     s2 = s * s
     return torch.stack([a / s2, b / s - 2 * a * m / s2, a * m * m / s2 - b * m / s + c])
-
-
-def _hessian(u: torch.Tensor) -> torch.Tensor:
-    """The exact Hessian of the MSE of a quadratic in u: (2/N) X^T X, float64."""
-    X = design_matrix_quadratic(_cpu64(u))  # (N, 3)
-    # sum_n x_n x_n^T elementwise: a 3x3 result is too small for BLAS to pay off.
-    return 2.0 / X.shape[0] * (X[:, :, None] * X[:, None, :]).sum(0)  # (3, 3)
 
 
 @dataclass
@@ -243,7 +237,7 @@ def fit_quadratic(t: torch.Tensor, y: torch.Tensor, *, lr: float | None = None,
     params = _to_standard(start.detach(), m, s).to(device=t.device, dtype=dtype).requires_grad_()
 
     if lr is None:
-        eig = torch.linalg.eigvalsh(_hessian(u))
+        eig = torch.linalg.eigvalsh(mse_hessian(design_matrix_quadratic(u)))
         lr = 2.0 / float(eig[0] + eig[-1])
         if optimizer != "sgd":
             from .optim import stability_factor

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import torch
 
 from ._validate import check_same_length, check_steps, check_tensor
+from .curvature import mse_hessian, stable_lr_limit
 from .errors import InvalidArgumentError, ShapeError
 
 __all__ = ["lr_sweep", "LRSweep"]
@@ -211,12 +212,10 @@ def lr_sweep(X: torch.Tensor, y: torch.Tensor, lrs, *, steps: int,
     limit = explode_factor * first.clamp(min=1e-300)
     diverged = (~(peak <= limit)).cpu() | ~torch.isfinite(final)
 
-    H = 2.0 / n * (X64[:, :, None] * X64[:, None, :]).sum(0)  # (P, P), the loss's Hessian
-    lam = float(torch.linalg.eigvalsh(H)[-1])
     best = torch.linalg.lstsq(X64, y64.unsqueeze(1)).solution.squeeze(1)
     return LRSweep(
         lrs=lr_values, final_loss=final, diverged=diverged,
-        params=theta, max_stable_lr=2.0 * (1.0 + momentum) / lam if lam > 0 else math.inf,
+        params=theta, max_stable_lr=stable_lr_limit(mse_hessian(X64), momentum),
         optimal_loss=float(((X64 @ best - y64) ** 2).mean()), steps=steps,
         momentum=float(momentum), elapsed=time.perf_counter() - began,
     )

@@ -122,3 +122,25 @@ def test_divergence_suggests_the_stable_lr(signal):
         gd.train(params, gd.quadratic, t, y, lr=1e-3, steps=100, progress=False)
     lam = _exact_quadratic_eigenvalues(t)[-1].item()
     assert math.isclose(err.value.suggested_lr, 2 / lam, rel_tol=1e-4)
+
+
+@pytest.mark.parametrize("n_features", [3, 20])  # the elementwise path and the BLAS path
+def test_mse_hessian_is_autograds_hessian_of_a_linear_model(n_features):
+    from gdcourse.curvature import mse_hessian
+
+    gen = torch.Generator().manual_seed(3)
+    X = torch.randn(40, n_features, generator=gen, dtype=torch.float64)
+    y = torch.randn(40, generator=gen, dtype=torch.float64)
+    theta = torch.zeros(n_features, dtype=torch.float64)
+    expected = torch.autograd.functional.hessian(lambda p: gd.mse(X @ p, y), theta)
+    H = mse_hessian(X.float())  # any float input comes back as float64 on the CPU
+    assert H.dtype == torch.float64 and H.device.type == "cpu"
+    torch.testing.assert_close(H, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_stable_lr_limit_widens_with_momentum():
+    from gdcourse.curvature import stable_lr_limit
+
+    H = torch.diag(torch.tensor([0.5, 8.0], dtype=torch.float64))
+    assert stable_lr_limit(H) == 0.25
+    assert stable_lr_limit(H, momentum=0.9) == pytest.approx(2 * 1.9 / 8.0)
