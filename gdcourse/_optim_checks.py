@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
 
-from ._validate import check_lr
+from ._validate import check_lr, check_number
 from .errors import InvalidArgumentError, ShapeError
 
 #: a learning rate: one number, or a tensor of per-element rates shaped like its parameter
@@ -62,6 +61,4 @@ def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
 
 
 def check_weight_decay(wd) -> float:
-    if isinstance(wd, bool) or not isinstance(wd, (int, float)) or not (0 <= wd < math.inf):
-        raise InvalidArgumentError(f"weight_decay must be a finite number >= 0, got {wd!r}")
-    return float(wd)
+    return check_number(wd, name="weight_decay")

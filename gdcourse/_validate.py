@@ -32,6 +32,17 @@ def check_steps(steps, *, name: str = "steps") -> int:
     return steps
 
 
+def check_number(value, *, name: str, allow_zero: bool = True) -> float:
+    """``value`` as a float, or InvalidArgumentError unless it is a finite number >= 0
+    (> 0 when ``allow_zero`` is False): noise scales, tolerances, decay factors."""
+    ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+          and math.isfinite(value) and (value > 0 or (allow_zero and value == 0)))
+    if not ok:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise InvalidArgumentError(f"{name} must be a finite number {bound}, got {value!r}")
+    return float(value)
+
+
 def as_param_list(params) -> list[torch.Tensor]:
     """A tensor or a sequence of tensors, as a list; each must be a float tensor."""
     if isinstance(params, torch.Tensor):

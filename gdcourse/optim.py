@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 import torch
 
 from ._optim_checks import Lr, check_lrs, check_unit, check_weight_decay
-from ._validate import as_param_list
+from ._validate import as_param_list, check_number
 from .errors import InvalidArgumentError, ShapeError
 
 __all__ = ["sgd_step", "adam_step", "Optimizer", "SGD", "Adam", "build", "OPTIMIZERS",
@@ -251,9 +251,7 @@ class Adam(Optimizer):
             raise InvalidArgumentError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (check_unit(betas[0], name="beta1 (betas[0])"),
                       check_unit(betas[1], name="beta2 (betas[1])"))
-        if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps >= 0):
-            raise InvalidArgumentError(f"eps must be a finite number >= 0, got {eps!r}")
-        self.eps = float(eps)
+        self.eps = check_number(eps, name="eps")
         self.weight_decay = check_weight_decay(weight_decay)
 
     def _update(self, p, g, state, lr):

@@ -24,24 +24,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ._validate import check_number, check_steps
 from .errors import InvalidArgumentError
 
 __all__ = ["Schedule", "Piecewise", "StepDecay", "ExponentialDecay", "CosineDecay"]
-
-
-def _check_factor(value, *, name: str, allow_zero: bool = True) -> float:
-    ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
-          and math.isfinite(value) and (value > 0 or (allow_zero and value == 0)))
-    if not ok:
-        bound = ">= 0" if allow_zero else "> 0"
-        raise InvalidArgumentError(f"{name} must be a finite number {bound}, got {value!r}")
-    return float(value)
-
-
-def _check_count(value, *, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgumentError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 class Schedule:
@@ -52,7 +38,7 @@ class Schedule:
 
     def values(self, n: int) -> list[float]:
         """The factors of the first ``n`` steps, e.g. to plot the schedule."""
-        return [self(t) for t in range(_check_count(n, name="n"))]
+        return [self(t) for t in range(check_steps(n, name="n"))]
 
 
 @dataclass(frozen=True)
@@ -75,11 +61,11 @@ class Piecewise(Schedule):
     factors: Sequence[float]
 
     def __post_init__(self):
-        bounds = [_check_count(b, name="each boundary") for b in self.boundaries]
+        bounds = [check_steps(b, name="each boundary") for b in self.boundaries]
         if any(b1 >= b2 for b1, b2 in zip(bounds, bounds[1:])):
             raise InvalidArgumentError(
                 f"boundaries must be strictly increasing, got {list(self.boundaries)}")
-        facs = [_check_factor(f, name="each factor") for f in self.factors]
+        facs = [check_number(f, name="each factor") for f in self.factors]
         if len(facs) != len(bounds) + 1:
             raise InvalidArgumentError(
                 f"Piecewise needs one more factor than boundaries (a factor before the first "
@@ -103,8 +89,8 @@ class StepDecay(Schedule):
     gamma: float = 0.1
 
     def __post_init__(self):
-        _check_count(self.step_size, name="step_size")
-        _check_factor(self.gamma, name="gamma", allow_zero=False)
+        check_steps(self.step_size, name="step_size")
+        check_number(self.gamma, name="gamma", allow_zero=False)
 
     def __call__(self, t: int) -> float:
         return self.gamma ** (t // self.step_size)
@@ -120,7 +106,7 @@ class ExponentialDecay(Schedule):
     gamma: float
 
     def __post_init__(self):
-        _check_factor(self.gamma, name="gamma", allow_zero=False)
+        check_number(self.gamma, name="gamma", allow_zero=False)
 
     def __call__(self, t: int) -> float:
         return self.gamma ** t
@@ -141,8 +127,8 @@ class CosineDecay(Schedule):
     min_factor: float = 0.0
 
     def __post_init__(self):
-        _check_count(self.t_max, name="t_max")
-        _check_factor(self.min_factor, name="min_factor")
+        check_steps(self.t_max, name="t_max")
+        check_number(self.min_factor, name="min_factor")
         if self.min_factor > 1:
             raise InvalidArgumentError(
                 f"min_factor is where the cosine ends and must be <= 1, got {self.min_factor}")

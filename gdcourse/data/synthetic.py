@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from .._validate import check_steps
+from .._validate import check_number, check_steps
 from ..errors import InvalidArgumentError
 
 __all__ = ["noisy_line", "two_blobs", "spiral"]
@@ -16,12 +16,6 @@ __all__ = ["noisy_line", "two_blobs", "spiral"]
 
 def _generator(seed: int | None) -> torch.Generator | None:
     return None if seed is None else torch.Generator().manual_seed(seed)
-
-
-def _check_scale(value: float, name: str) -> float:
-    if not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
-        raise InvalidArgumentError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 def noisy_line(n: int = 100, *, slope: float = 0.8, intercept: float = -1.2,
@@ -41,7 +35,7 @@ def noisy_line(n: int = 100, *, slope: float = 0.8, intercept: float = -1.2,
     (torch.Size([5]), torch.Size([5]))
     """
     check_steps(n, name="n")
-    noise = _check_scale(noise, "noise")
+    noise = check_number(noise, name="noise")
     gen = _generator(seed)
     x = torch.rand(n, generator=gen, dtype=torch.float64)  # (n,)
     y = slope * x + intercept + noise * torch.randn(n, generator=gen, dtype=torch.float64)
@@ -62,7 +56,7 @@ def two_blobs(n: int = 100, *, centers=((5.0, 0.0), (-5.0, 0.0)), std: float = 1
     (torch.Size([6, 2]), [0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
     """
     check_steps(n, name="n")
-    std = _check_scale(std, "std")
+    std = check_number(std, name="std")
     center = torch.as_tensor(centers, dtype=torch.float64)
     if center.shape != (2, 2):
         raise InvalidArgumentError(f"centers must be two (x1, x2) pairs, got {centers!r}")
@@ -91,8 +85,8 @@ def spiral(n: int = 100, *, twist: float = 380.0, noise: float = 2.0, seed: int 
     (torch.Size([8, 2]), torch.Size([8]))
     """
     check_steps(n, name="n")
-    noise = _check_scale(noise, "noise")
-    twist = _check_scale(twist, "twist")
+    noise = check_number(noise, name="noise")
+    twist = check_number(twist, name="twist")
     gen = _generator(seed)
     r = torch.rand(n, generator=gen, dtype=torch.float64).sqrt() * torch.pi * twist / 180
     arm = torch.stack([-r * torch.cos(r), r * torch.sin(r)], dim=1)  # (n, 2)
