@@ -15,7 +15,7 @@ import torch
 from ._validate import check_same_device
 from .errors import InvalidArgumentError
 
-__all__ = ["default_device", "to_np", "set_seed", "same_device"]
+__all__ = ["default_device", "to_np", "set_seed", "seeded_generator", "same_device"]
 
 _ENV_VAR = "GDCOURSE_DEVICE"
 
@@ -76,6 +76,15 @@ def set_seed(seed: int, reproducible: bool = False) -> None:
     if reproducible:
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
+
+
+def seeded_generator(seed: int | None) -> torch.Generator | None:
+    """A private CPU generator for ``seed`` (None: torch's global one, for ``set_seed``).
+
+    Drawing on the CPU and moving afterwards gives the same numbers on every device, and a
+    private generator leaves the global random state alone.
+    """
+    return None if seed is None else torch.Generator().manual_seed(seed)
 
 
 def same_device(**tensors: torch.Tensor) -> torch.device:

@@ -20,6 +20,7 @@ import torch
 
 from ._validate import check_lr, check_same_device, check_same_length, check_steps, check_tensor
 from .curvature import mse_hessian
+from .devices import seeded_generator
 from .errors import InvalidArgumentError, ShapeError
 from .loop import History, train
 from .recipe import init_params, mse
@@ -45,7 +46,7 @@ def make_signal(n: int = 20, *, noise: float = 3.0, seed: int | None = None, dev
     check_steps(n, name="n")
     if not (isinstance(noise, (int, float)) and noise >= 0):
         raise InvalidArgumentError(f"noise must be a non-negative number, got {noise!r}")
-    gen = None if seed is None else torch.Generator().manual_seed(seed)
+    gen = seeded_generator(seed)
     t = torch.arange(n, dtype=dtype)
     signal = torch.randn(n, generator=gen, dtype=dtype) * noise + 0.75 * (t - 9.5) ** 2 + 1
     return t.to(device), signal.to(device)

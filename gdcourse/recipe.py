@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from ._validate import as_param_list, check_lr, check_steps
+from .devices import seeded_generator
 from .errors import DeviceMismatchError, InvalidArgumentError, NotFittedError, ShapeError
 
 __all__ = ["init_params", "mse", "step", "apply_step"]
@@ -49,7 +50,7 @@ def init_params(n: int, *, seed: int | None = None, device=None,
             f"params need a floating-point dtype to carry gradients, got {dtype}; "
             "try dtype=torch.float32"
         )
-    gen = None if seed is None else torch.Generator().manual_seed(seed)
+    gen = seeded_generator(seed)
     values = torch.randn(n, generator=gen, dtype=dtype)
     return values.to(device).requires_grad_() if device is not None else values.requires_grad_()
 

@@ -14,8 +14,8 @@ from torch.utils.data import (
 )
 
 from .._validate import check_same_device, check_same_length, check_steps, check_tensor
+from ..devices import seeded_generator
 from ..errors import InvalidArgumentError, ShapeError
-from .synthetic import _generator
 
 __all__ = ["Standardized", "standardize", "design_matrix", "minibatches"]
 
@@ -159,7 +159,7 @@ def minibatches(x: torch.Tensor, y: torch.Tensor, *, batch_size: int, seed: int 
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise InvalidArgumentError(f"seed must be an int or None, got {seed!r}")
     dataset = TensorDataset(x, y)
-    order = (RandomSampler(dataset, generator=_generator(seed)) if shuffle
+    order = (RandomSampler(dataset, generator=seeded_generator(seed)) if shuffle
              else SequentialSampler(dataset))
     # batch_size=None: the sampler yields index lists and the dataset gathers each batch
     # with one tensor index, instead of collating batch_size single rows.

@@ -9,13 +9,10 @@ from __future__ import annotations
 import torch
 
 from .._validate import check_number, check_steps
+from ..devices import seeded_generator
 from ..errors import InvalidArgumentError
 
 __all__ = ["noisy_line", "two_blobs", "spiral"]
-
-
-def _generator(seed: int | None) -> torch.Generator | None:
-    return None if seed is None else torch.Generator().manual_seed(seed)
 
 
 def noisy_line(n: int = 100, *, slope: float = 0.8, intercept: float = -1.2,
@@ -36,7 +33,7 @@ def noisy_line(n: int = 100, *, slope: float = 0.8, intercept: float = -1.2,
     """
     check_steps(n, name="n")
     noise = check_number(noise, name="noise")
-    gen = _generator(seed)
+    gen = seeded_generator(seed)
     x = torch.rand(n, generator=gen, dtype=torch.float64)  # (n,)
     y = slope * x + intercept + noise * torch.randn(n, generator=gen, dtype=torch.float64)
     return x.to(device=device, dtype=dtype), y.to(device=device, dtype=dtype)
@@ -60,7 +57,7 @@ def two_blobs(n: int = 100, *, centers=((5.0, 0.0), (-5.0, 0.0)), std: float = 1
     center = torch.as_tensor(centers, dtype=torch.float64)
     if center.shape != (2, 2):
         raise InvalidArgumentError(f"centers must be two (x1, x2) pairs, got {centers!r}")
-    gen = _generator(seed)
+    gen = seeded_generator(seed)
     y = torch.cat([torch.zeros(n, dtype=torch.float64), torch.ones(n, dtype=torch.float64)])
     X = center[y.long()] + std * torch.randn(2 * n, 2, generator=gen, dtype=torch.float64)
     return X.to(device=device, dtype=dtype), y.to(device=device, dtype=dtype)
@@ -87,7 +84,7 @@ def spiral(n: int = 100, *, twist: float = 380.0, noise: float = 2.0, seed: int 
     check_steps(n, name="n")
     noise = check_number(noise, name="noise")
     twist = check_number(twist, name="twist")
-    gen = _generator(seed)
+    gen = seeded_generator(seed)
     r = torch.rand(n, generator=gen, dtype=torch.float64).sqrt() * torch.pi * twist / 180
     arm = torch.stack([-r * torch.cos(r), r * torch.sin(r)], dim=1)  # (n, 2)
     X = torch.cat([arm, -arm])  # (2n, 2): arm 1 is arm 0 turned by 180 degrees
