@@ -286,12 +286,17 @@ def build(name: str, params: torch.Tensor | Iterable[torch.Tensor], *, lr: Lr | 
         InvalidArgumentError: an unknown name (the message lists the valid ones), or bad
             hyper-parameters.
     """
+    cls, defaults = _lookup(name)
+    return cls(params, lr=lr, **{**defaults, **hyper})
+
+
+def _lookup(name) -> tuple[type, dict]:
+    """The class and default hyper-parameters registered under ``name`` (any case)."""
     key = name.lower() if isinstance(name, str) else None
     if key not in OPTIMIZERS:
         raise InvalidArgumentError(
             f"unknown optimizer {name!r}; choose one of {', '.join(map(repr, OPTIMIZERS))}")
-    cls, defaults = OPTIMIZERS[key]
-    return cls(params, lr=lr, **{**defaults, **hyper})
+    return OPTIMIZERS[key]
 
 
 def stability_factor(name: str, **hyper) -> float:
@@ -308,11 +313,7 @@ def stability_factor(name: str, **hyper) -> float:
     >>> stability_factor("momentum"), round(stability_factor("nesterov"), 4)
     (1.9, 0.6786)
     """
-    key = name.lower() if isinstance(name, str) else None
-    if key not in OPTIMIZERS:
-        raise InvalidArgumentError(
-            f"unknown optimizer {name!r}; choose one of {', '.join(map(repr, OPTIMIZERS))}")
-    cls, defaults = OPTIMIZERS[key]
+    cls, defaults = _lookup(name)
     hyper = {**defaults, **hyper}
     if cls is Adam:
         return math.inf
