@@ -29,7 +29,7 @@ import torch
 
 from ._validate import as_param_list, check_lr, check_steps, check_tensor
 from .errors import DivergenceError, InvalidArgumentError
-from .recipe import mse
+from .recipe import descend, mse
 
 __all__ = ["History", "train"]
 
@@ -196,10 +196,7 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
 
     def update() -> None:  # step 5
         if optimizer is None:
-            with torch.no_grad():
-                for p in tensors:
-                    p.add_(p.grad, alpha=-lr)
-                    p.grad = None
+            descend(tensors, lr)
         else:
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)

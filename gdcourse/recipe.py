@@ -119,9 +119,14 @@ def step(params, lr: float) -> None:
                 + ("" if p.requires_grad else " (params does not require grad either; "
                    "create it with init_params() or call .requires_grad_())")
             )
+    descend(tensors, lr)
+
+
+def descend(tensors: list[torch.Tensor], lr: float) -> None:
+    """The update of :func:`step` without its checks, for loops that checked once up front."""
     with torch.no_grad():
         for p in tensors:
-            p.add_(p.grad, alpha=-lr)
+            p.add_(p.grad, alpha=-lr)  # theta <- theta - lr * g
             p.grad = None
 
 
