@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from ..recipe import init_params
-from .compare import close, close_each
+from .compare import close, close_each, descend_from_seed, descent_judge
 from .registry import Check, Exercise, Verdict, call
 
 __all__ = ["EXERCISE", "make_regression", "oracle_linear", "oracle_descent",
@@ -36,15 +35,9 @@ def oracle_linear(X: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
 
 
 def oracle_descent(X, y, *, lr: float, steps: int, seed: int) -> torch.Tensor:
-    """The seven steps from ``init_params(D + 1, seed=seed)``, in the inputs' dtype."""
-    params = init_params(X.shape[1] + 1, seed=seed, dtype=X.dtype)
-    for _ in range(steps):
-        loss = ((X @ params[:-1] + params[-1] - y) ** 2).mean()
-        loss.backward()
-        with torch.no_grad():
-            params -= lr * params.grad
-        params.grad = None
-    return params.detach()
+    """The seven steps on the MSE from ``init_params(D + 1, seed=seed)``, in the inputs' dtype."""
+    return descend_from_seed(lambda X, y, p: ((X @ p[:-1] + p[-1] - y) ** 2).mean(), X, y,
+                             lr=lr, steps=steps, seed=seed)
 
 
 def oracle_least_squares(X, y) -> torch.Tensor:
@@ -66,15 +59,7 @@ def judge_linear_many(out, inputs) -> Verdict:
     return close_each(out, inputs["calls"], oracle_linear, what=what, rtol=1e-5, atol=1e-6)
 
 
-def judge_descent(out, inputs) -> Verdict:
-    X, y = inputs["args"]
-    k = inputs["kwargs"]
-    expected = oracle_descent(X, y, lr=k["lr"], steps=k["steps"], seed=k["seed"])
-    verdict = close(out, expected, what="params", rtol=1e-4, atol=1e-5)
-    if verdict.passed:
-        return verdict
-    return Verdict(False, verdict.hint + f" after {k['steps']} steps of lr={k['lr']} from "
-                   f"init_params({X.shape[1] + 1}, seed={k['seed']})")
+judge_descent = descent_judge(oracle_descent)
 
 
 def judge_converges(out, inputs) -> Verdict:

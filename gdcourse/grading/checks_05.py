@@ -12,8 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..recipe import init_params
-from .compare import PASS, as_tensor, close, close_each, describe
+from .compare import PASS, as_tensor, close, close_each, descend_from_seed, descent_judge, describe
 from .registry import Check, Exercise, Verdict, call
 
 __all__ = ["EXERCISE", "make_blobs", "oracle_descent", "oracle_optimum"]
@@ -33,13 +32,8 @@ def _proba(X, params):
 
 def oracle_descent(X, y, *, lr: float, steps: int, seed: int) -> torch.Tensor:
     """Gradient descent on the BCE from ``init_params(D + 1, seed=seed)``."""
-    params = init_params(X.shape[1] + 1, seed=seed, dtype=X.dtype)
-    for _ in range(steps):
-        F.binary_cross_entropy(_proba(X, params), y).backward()
-        with torch.no_grad():
-            params -= lr * params.grad
-        params.grad = None
-    return params.detach()
+    return descend_from_seed(lambda X, y, p: F.binary_cross_entropy(_proba(X, p), y), X, y,
+                             lr=lr, steps=steps, seed=seed)
 
 
 def oracle_optimum(X, y) -> tuple[torch.Tensor, float]:
@@ -67,15 +61,7 @@ def judge_proba(out, inputs) -> Verdict:
     return close(out, _proba(X, params), what="probs", rtol=1e-7, atol=1e-12)
 
 
-def judge_descent(out, inputs) -> Verdict:
-    X, y = inputs["args"]
-    k = inputs["kwargs"]
-    verdict = close(out, oracle_descent(X, y, lr=k["lr"], steps=k["steps"], seed=k["seed"]),
-                    what="params", rtol=1e-4, atol=1e-5)
-    if verdict.passed:
-        return verdict
-    return Verdict(False, f"{verdict.hint} after {k['steps']} steps of lr={k['lr']} from "
-                          f"init_params({X.shape[1] + 1}, seed={k['seed']})")
+judge_descent = descent_judge(oracle_descent)
 
 
 def judge_fit(out, inputs) -> Verdict:

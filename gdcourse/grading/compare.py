@@ -11,9 +11,11 @@ from collections.abc import Callable
 
 import torch
 
+from ..recipe import init_params
 from .registry import Verdict
 
-__all__ = ["close", "close_each", "as_tensor", "describe", "each", "AnswerCountError", "PASS"]
+__all__ = ["close", "close_each", "as_tensor", "describe", "each", "AnswerCountError", "PASS",
+           "descend_from_seed", "descent_judge"]
 
 PASS = Verdict(True)
 
@@ -113,6 +115,38 @@ def close_each(out, calls: list[dict], oracle: Callable[..., torch.Tensor], *,
         if not verdict.passed:
             return verdict
     return PASS
+
+
+def descend_from_seed(loss_fn: Callable, X: torch.Tensor, y: torch.Tensor, *, lr: float,
+                      steps: int, seed: int) -> torch.Tensor:
+    """The params a descent task must reproduce: the seven steps from
+    ``init_params(D + 1, seed=seed)`` on ``loss_fn(X, y, params)``, in the inputs' dtype.
+
+    Written out here rather than calling the package's ``train``, so the oracle does not
+    share a bug with the code students are taught to use.
+    """
+    params = init_params(X.shape[1] + 1, seed=seed, dtype=X.dtype)
+    for _ in range(steps):
+        loss_fn(X, y, params).backward()
+        with torch.no_grad():
+            params -= lr * params.grad
+        params.grad = None
+    return params.detach()
+
+
+def descent_judge(oracle: Callable[..., torch.Tensor]) -> Callable[..., Verdict]:
+    """A judge of "params after ``steps`` steps of ``lr`` from ``init_params(D + 1, seed)``"
+    against ``oracle(X, y, lr=, steps=, seed=)``; the hint says which descent was expected."""
+    def judge(out, inputs) -> Verdict:
+        X, y = inputs["args"]
+        k = inputs["kwargs"]
+        verdict = close(out, oracle(X, y, lr=k["lr"], steps=k["steps"], seed=k["seed"]),
+                        what="params", rtol=1e-4, atol=1e-5)
+        if verdict.passed:
+            return verdict
+        return Verdict(False, f"{verdict.hint} after {k['steps']} steps of lr={k['lr']} from "
+                              f"init_params({X.shape[1] + 1}, seed={k['seed']})")
+    return judge
 
 
 def _unravel(flat: int, shape) -> tuple[int, ...]:
