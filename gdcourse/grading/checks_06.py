@@ -21,15 +21,7 @@ __all__ = ["EXERCISE", "trajectory_probe", "zero_grad_probe", "oracle_trajectory
 def trajectory_probe(ns: dict, *, cls: str, kwargs: dict, init: list, grads: list) -> list:
     """params after each step of ``ns[cls](params, **kwargs)`` fed ``grads[t][i]``."""
     params = [p.clone().requires_grad_() for p in init]
-    opt = lookup(ns, cls)(params, **kwargs)
-    steps = []
-    for grads_t in grads:
-        opt.zero_grad()
-        for p, g in zip(params, grads_t):
-            p.grad = g.clone()
-        opt.step()
-        steps.append([torch.Tensor.detach(p).clone() for p in params])
-    return steps
+    return _feed(lookup(ns, cls)(params, **kwargs), params, grads)
 
 
 def zero_grad_probe(ns: dict, *, cls: str, kwargs: dict, init: list) -> list:
@@ -51,13 +43,18 @@ def oracle_trajectory(cls: str, kwargs: dict, init: list, grads: list) -> list:
         opt = torch.optim.Adam(params, lr=kwargs["lr"],
                                betas=tuple(kwargs.get("betas", (0.9, 0.999))),
                                eps=kwargs.get("eps", 1e-8))
+    return _feed(opt, params, grads)
+
+
+def _feed(opt, params: list, grads: list) -> list:
+    """Hand ``opt`` the gradients ``grads[t]`` step by step; params after each step."""
     steps = []
     for grads_t in grads:
         opt.zero_grad()
         for p, g in zip(params, grads_t):
             p.grad = g.clone()
         opt.step()
-        steps.append([p.detach().clone() for p in params])
+        steps.append([torch.Tensor.detach(p).clone() for p in params])
     return steps
 
 
