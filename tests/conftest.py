@@ -31,3 +31,27 @@ def signal():
     import gdcourse as gd
 
     return gd.make_signal(seed=666)
+
+
+@pytest.fixture(scope="session")
+def executed_lecture():
+    """``executed_lecture(path) -> book.execute.Executed``, each notebook run once per worker.
+
+    The lecture tests and the course-book test share it (both sit in xdist group
+    "lectures", so one worker runs them all): each lecture executes once per suite.
+    """
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book"))
+    from execute import execute
+
+    cache = {}
+
+    def run(path):
+        key = Path(path).resolve()
+        if key not in cache:
+            cache[key] = execute(key)
+        return cache[key]
+
+    return run

@@ -31,7 +31,7 @@ INSTALL_CELL = (
     "# On Colab or Kaggle, install gdcourse (torch is already there and is left alone).\n"
     "import os, sys\n"
     'if "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ:\n'
-    '    %pip install -q "gdcourse[lectures] @ git+https://github.com/gdcourse/gdcourse"')
+    '    %pip install -q "gdcourse[colab] @ git+https://github.com/gdcourse/gdcourse"')
 
 
 def strip_solutions(text: str, *, name: str = "source") -> str:
