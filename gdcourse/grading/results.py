@@ -45,6 +45,7 @@ class SubmissionResult:
     checks: list[CheckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     output: str = ""          # the tail of what the submission printed (never scored)
+    flags: list[str] = field(default_factory=list)   # for the instructor, never scored
     elapsed: float = 0.0
     path: str = ""
 
