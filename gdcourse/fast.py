@@ -77,7 +77,7 @@ class FastForward:
 
         return History(steps=list(self.steps), losses=self.losses.tolist(),
                        n_steps=self.n_steps, stop_reason=self.stop_reason,
-                       elapsed=self.elapsed)
+                       elapsed=self.elapsed, final_loss=self.final_loss)
 
     def __repr__(self) -> str:
         return (f"FastForward(n_steps={self.n_steps:,}, final_loss={self.final_loss:.6g}, "

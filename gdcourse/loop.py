@@ -49,6 +49,9 @@ class History:
         snapshot_steps, snapshots: params copies (on the CPU) every ``snapshot_every`` steps.
         best_step, best_loss: where the watched loss was lowest (restore_best puts back the
             params after ``best_step`` updates).
+        final_loss: the training loss of the params :func:`train` handed back (read with one
+            forward pass after the loop; nan when the run diverged). ``losses[-1]`` is the
+            last loss *recorded*, read before the last update.
     """
 
     steps: list[int] = field(default_factory=list)
@@ -62,11 +65,7 @@ class History:
     snapshots: list = field(default_factory=list)
     best_step: int | None = None
     best_loss: float = math.inf
-
-    @property
-    def final_loss(self) -> float:
-        """The last recorded training loss (nan when nothing was recorded)."""
-        return self.losses[-1] if self.losses else math.nan
+    final_loss: float = math.nan
 
     def plot(self, ax=None, **kwargs):
         """Loss against step on log axes; see :func:`gdcourse.plot.plot_history`."""
@@ -291,6 +290,7 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
                 restore(good)
                 raise _divergence(final, steps - 1, lr, optimizer, f, params, x, y, loss_fn,
                                   hist, restored_to=good_step)
+            hist.final_loss = final
     except KeyboardInterrupt:
         hist.stop_reason = "interrupted"
         for p in tensors:
@@ -301,6 +301,9 @@ def train(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float | 
         if bar is not None:
             bar.update(taken - bar_count)
             bar.close()
+    if hist.stop_reason != "steps":  # an early stop or Ctrl-C: the loss of what is handed back
+        with torch.no_grad():
+            hist.final_loss = float(loss_fn(f(x, params), y))
     return hist
 
 

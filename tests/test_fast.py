@@ -84,6 +84,7 @@ def test_lecture_million_steps_milestones(problem):
     assert bool((run.losses.diff() < 0).all())
     history = run.to_history()
     assert history.n_steps == 1_000_000 and history.losses == run.losses.tolist()
+    assert history.final_loss == run.final_loss
 
 
 def test_target_loss_stops_where_train_stops(signal):

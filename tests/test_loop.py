@@ -235,3 +235,38 @@ def test_a_last_update_that_blows_up_is_caught_like_fast_forward(signal):
         gd.fast_forward(X, y, p0, lr=lr, steps=1)
     assert slow.value.step == fast.value.step == 1
     assert torch.equal(params.detach(), p0.detach())  # put back, not left exploded
+
+
+def _interrupt_at_call(n):
+    calls = {"n": 0}
+
+    def f(x, p):
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise KeyboardInterrupt
+        return quadratic(x, p)
+    return f
+
+
+@pytest.mark.parametrize("f, kwargs, reason", [
+    (quadratic, dict(steps=100), "steps"),
+    (quadratic, dict(steps=10_000, target_loss=20.0, sync_every=7), "target_loss"),
+    (quadratic, dict(steps=100_000, patience=20, min_delta=1e-3, restore_best=True), "plateau"),
+    (_interrupt_at_call(40), dict(steps=1000), "interrupted"),
+])
+def test_final_loss_is_the_loss_of_the_params_handed_back(standard, f, kwargs, reason):
+    u, y = standard
+    params = gd.init_params(3, seed=666)
+    hist = gd.train(params, f, u, y, lr=0.3, **kwargs)
+    assert hist.stop_reason == reason
+    assert hist.final_loss == gd.mse(quadratic(u, params), y).item()
+    assert f"final_loss={hist.final_loss:.6g}" in repr(hist)
+
+
+def test_final_loss_after_the_budget_counts_the_last_update(signal):
+    # "loss after 100 steps" is the loss after 100 updates, not the one read before the 100th
+    t, y = signal
+    params = gd.init_params(3, seed=666)
+    hist = gd.train(params, quadratic, t, y, lr=1e-5, steps=100, record_every=1)
+    assert hist.steps[-1] == 99 and hist.final_loss < hist.losses[-1]
+    assert hist.final_loss == gd.mse(quadratic(t, params), y).item()
