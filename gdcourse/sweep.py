@@ -204,6 +204,10 @@ def lr_sweep(X: torch.Tensor, y: torch.Tensor, lrs, *, steps: int,
             else:
                 buf.mul_(momentum).add_(G, alpha=2.0 / n)
                 theta.addcmul_(lr, buf, value=-1.0)
+        # train also checks the params of the last update: a loss that first explodes there
+        # is a divergence too.
+        R = theta @ XT - y  # (L, P) @ (P, N) -> (L, N)
+        torch.maximum(peak, (R * R).mean(1), out=peak)
     # The final loss in float64: in float32 the rounding of the loss itself (~1e-6 near the
     # optimum) would otherwise hide the comparison between lrs, or with train.
     X64, y64 = X.cpu().to(torch.float64), y.cpu().to(torch.float64)  # cpu first: MPS lacks f64

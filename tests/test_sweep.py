@@ -151,3 +151,28 @@ def test_cuda_matches_cpu(signal):
     gpu = gd.lr_sweep(X.cuda(), y.cuda(), [0.05, 0.3], steps=100, seed=0)
     assert gpu.params.device.type == "cuda"
     assert torch.allclose(gpu.final_loss, cpu.final_loss, rtol=1e-12)
+
+
+@pytest.mark.parametrize("steps, diverges", [(104, False), (105, True), (106, True)])
+def test_a_loss_that_first_explodes_at_the_last_step_counts_as_diverged(steps, diverges):
+    # 1.05 x the limit: the loss crosses 1e8 x the first loss on the 105th update, which
+    # train and fast_forward check (they look at the params of the last update too).
+    rng = np.random.default_rng(20261125)
+    X = rng.standard_normal((50, 3)) * np.array([1.0, 0.5, 2.0])
+    y = rng.standard_normal(50) + X @ [0.5, -1.0, 0.3]
+    X, y, p0 = map(torch.tensor, (X, y, rng.standard_normal(3)))
+    lr = 0.3965756321254757
+    sweep = gd.lr_sweep(X, y, [lr], steps=steps, params0=p0)
+    assert bool(sweep.diverged[0]) == diverges
+    params = p0.clone().requires_grad_()
+    try:
+        gd.train(params, lambda x, p: x @ p, X, y, lr=lr, steps=steps)
+        trained_diverged = False
+    except gd.DivergenceError:
+        trained_diverged = True
+    assert trained_diverged == diverges
+    if diverges:
+        with pytest.raises(gd.DivergenceError):
+            gd.fast_forward(X, y, p0, lr=lr, steps=steps)
+    else:
+        gd.fast_forward(X, y, p0, lr=lr, steps=steps)
