@@ -15,7 +15,7 @@ import torch
 from ._validate import check_same_device
 from .errors import InvalidArgumentError
 
-__all__ = ["default_device", "to_np", "set_seed", "seeded_generator", "same_device"]
+__all__ = ["default_device", "parse_device", "to_np", "set_seed", "seeded_generator", "same_device"]
 
 _ENV_VAR = "GDCOURSE_DEVICE"
 
@@ -29,22 +29,53 @@ def default_device() -> torch.device:
     wanted = os.environ.get(_ENV_VAR, "").strip()
     if wanted:
         try:
-            device = torch.device(wanted)
-        except RuntimeError as err:
-            raise InvalidArgumentError(
-                f"{_ENV_VAR}={wanted!r} is not a device name; use e.g. 'cpu', 'cuda' or 'cuda:1'"
-            ) from err
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise InvalidArgumentError(
-                f"{_ENV_VAR}={wanted!r} but CUDA is not available here; unset it or use 'cpu'"
-            )
-        return device
+            return parse_device(wanted)
+        except InvalidArgumentError as err:
+            raise InvalidArgumentError(f"{_ENV_VAR}={wanted!r}: {err}; unset it or use 'cpu'") \
+                from None
     if torch.cuda.is_available():
         return torch.device("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
+    if _mps_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def parse_device(name: str) -> torch.device:
+    """The device called ``name`` ("cpu", "cuda", "cuda:1", "mps"), if this machine has it.
+
+    Raises:
+        InvalidArgumentError: not a device name gdcourse runs on, or not available here
+            (CUDA on a CPU build of torch, a GPU index past the last one, MPS off a Mac).
+
+    >>> parse_device("cpu")
+    device(type='cpu')
+    """
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError) as err:
+        raise InvalidArgumentError(
+            f"{name!r} is not a device name; use e.g. 'cpu', 'cuda', 'cuda:1' or 'mps'") from err
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            why = "a CPU-only build of torch" if torch.version.cuda is None else "no GPU visible"
+            raise InvalidArgumentError(
+                f"{name!r} asked for CUDA, but CUDA is not available here ({why}); use 'cpu'")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise InvalidArgumentError(
+                f"{name!r} asked for GPU {device.index}, but there are only "
+                f"{torch.cuda.device_count()}; use e.g. 'cuda:0'")
+    elif device.type == "mps":
+        if not _mps_available():
+            raise InvalidArgumentError(f"{name!r} asked for MPS (Apple GPUs), but it is not "
+                                       "available here; use 'cpu'")
+    elif device.type != "cpu":
+        raise InvalidArgumentError(f"gdcourse runs on 'cpu', 'cuda' or 'mps', got {name!r}")
+    return device
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return mps is not None and mps.is_available()
 
 
 def to_np(t) -> np.ndarray:

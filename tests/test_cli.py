@@ -45,3 +45,54 @@ def test_import_gdcourse_stays_light(heavy):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "False"
+
+
+def _usage_error(capsys, argv):
+    """Run argv, which must stop while parsing: exit status 2, one error line, no output."""
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    captured = capsys.readouterr()
+    errors = [line for line in captured.err.splitlines() if "error:" in line]
+    assert stop.value.code == 2 and len(errors) == 1 and "Traceback" not in captured.err
+    assert captured.out == ""  # nothing was fitted or printed before the check
+    return errors[0]
+
+
+def test_cuda_on_a_cpu_build_is_a_usage_error(capsys, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    line = _usage_error(capsys, ["fit", "--device", "cuda"])
+    assert "argument --device" in line and "CUDA is not available" in line
+
+
+def test_unknown_device_is_a_usage_error(capsys):
+    line = _usage_error(capsys, ["fit", "--device", "tpu"])
+    assert "'tpu' is not a device name" in line
+
+
+@pytest.mark.parametrize("command", ["fit", "sweep"])
+def test_plot_into_a_missing_folder_is_refused_before_any_work(capsys, tmp_path, command):
+    missing = tmp_path / "nonexistent" / "x.png"
+    line = _usage_error(capsys, [command, "--plot", str(missing)])
+    assert "argument --plot" in line and "no folder" in line
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["fit", "--steps", "-3"], "steps must be a positive integer, got -3"),
+    (["fit", "--steps", "ten"], "expected a whole number, got 'ten'"),
+    (["fit", "--lr", "-1"], "lr must be a positive finite number"),
+    (["fit", "--n", "0"], "n must be a positive integer"),
+    (["sweep", "--steps", "0"], "steps must be a positive integer, got 0"),
+])
+def test_bad_numbers_are_usage_errors(capsys, argv, message):
+    assert message in _usage_error(capsys, argv)
+
+
+def test_version(capsys):
+    import gdcourse
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"gdcourse {gdcourse.__version__}"

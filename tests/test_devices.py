@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import gdcourse as gd
+from gdcourse.devices import parse_device
 
 
 def test_set_seed_touches_every_rng():
@@ -74,3 +75,19 @@ def test_cuda_round_trip_same_values_as_cpu():
 def test_mixing_devices_is_a_clear_error():
     with pytest.raises(gd.DeviceMismatchError, match="cuda"):
         gd.mse(torch.zeros(3, device="cuda"), torch.zeros(3))
+
+
+@pytest.mark.parametrize("name, match", [
+    ("tpu", "'tpu' is not a device name"),
+    ("meta", "runs on 'cpu', 'cuda' or 'mps'"),
+])
+def test_parse_device_refuses_what_gdcourse_cannot_run_on(name, match):
+    with pytest.raises(gd.InvalidArgumentError, match=match):
+        parse_device(name)
+
+
+def test_parse_device_refuses_cuda_when_absent(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(gd.InvalidArgumentError, match="CUDA is not available"):
+        parse_device("cuda:0")
+    assert parse_device("cpu") == torch.device("cpu")
