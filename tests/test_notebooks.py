@@ -1,4 +1,4 @@
-"""Every lecture runs top to bottom the way a student sees it, and every notebook is committed clean.
+"""Each lecture runs top to bottom as a student sees it; every notebook is committed clean.
 
 The lectures execute through ``book/execute.py`` (the ``executed_lecture`` fixture): the
 inline backend, so figures become images that can be counted, and the machine's default
