@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import InvalidArgumentError
 
-__all__ = ["read_cells", "detect_exercise", "pythonize"]
+__all__ = ["read_cells", "cells_from_bytes", "detect_exercise", "pythonize"]
 
 _CELL_MARK = re.compile(r"^# ?%%")
 _CHECK_CALL = re.compile(r"""check\(\s*["']?(\d{1,2})\b""")
@@ -54,18 +54,41 @@ def _notebook_cells(text: str, name: str) -> tuple[list[str], dict]:
 
 
 def read_cells(path: str | Path) -> tuple[list[str], str | None]:
-    """The code cells of a submission and the exercise id it declares (or None)."""
+    """The code cells of a submission and the exercise id it declares (or None).
+
+    The file is opened once, as a regular file and without following a link (a submission
+    that is a link to a solution or to /proc is refused), and read up to ``MAX_BYTES``."""
+    from .hostside import read_regular_file
+
     path = Path(path)
-    if not path.is_file():
-        raise InvalidArgumentError(f"no submission file {str(path)!r}")
-    if path.stat().st_size > MAX_BYTES:
-        raise InvalidArgumentError(f"{path.name} is larger than {MAX_BYTES // 2**20} MB")
-    text = path.read_text(encoding="utf-8", errors="replace")
-    if path.suffix == ".ipynb":
-        cells, meta = _notebook_cells(text, path.name)
+    name = _shown(path.name)
+    try:
+        data = read_regular_file(str(path), MAX_BYTES)
+    except FileNotFoundError:
+        raise InvalidArgumentError(f"no submission file {_shown(str(path))!r}") from None
+    except (OSError, ValueError) as err:
+        why = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise InvalidArgumentError(f"{name} cannot be graded: it {why}"
+                                   if isinstance(err, ValueError) else
+                                   f"{name} cannot be read: {why}") from None
+    return cells_from_bytes(data, path.name)
+
+
+def _shown(text: str) -> str:
+    from .safetext import clean
+
+    return clean(text, 200)
+
+
+def cells_from_bytes(data: bytes, filename: str) -> tuple[list[str], str | None]:
+    """:func:`read_cells` on a file's bytes already read (``filename`` gives the kind)."""
+    text = data.decode("utf-8", errors="replace")
+    suffix = Path(filename).suffix
+    if suffix == ".ipynb":
+        cells, meta = _notebook_cells(text, _shown(filename))
         declared = (meta.get("gdcourse") or {}).get("exercise") if isinstance(
             meta.get("gdcourse"), dict) else None
-    elif path.suffix == ".py":
+    elif suffix == ".py":
         cells, current = [], []
         for line in text.splitlines():
             if _CELL_MARK.match(line) and current:
@@ -76,8 +99,9 @@ def read_cells(path: str | Path) -> tuple[list[str], str | None]:
         tag = _PY_TAG.search(text)
         declared = tag.group(1) if tag else None
     else:
-        raise InvalidArgumentError(f"{path.name}: submissions are .ipynb or .py files")
-    return cells, declared or detect_exercise(path.name, cells)
+        raise InvalidArgumentError(f"{_shown(filename)}: submissions are .ipynb or .py files")
+    return cells, (str(declared) if declared is not None else None) or detect_exercise(
+        filename, cells)
 
 
 def detect_exercise(filename: str, cells: list[str]) -> str | None:

@@ -25,13 +25,14 @@ def trajectory_probe(ns: dict, *, cls: str, kwargs: dict, init: list, grads: lis
 
 
 def zero_grad_probe(ns: dict, *, cls: str, kwargs: dict, init: list) -> list:
-    """After ``zero_grad()``, is every ``p.grad`` None or all zeros?"""
+    """Every ``p.grad`` as it is after ``zero_grad()`` (None or a tensor): raw values, so
+    the grader decides, not code that runs next to the submission's."""
     params = [p.clone().requires_grad_() for p in init]
     opt = lookup(ns, cls)(params, **kwargs)
     for p in params:
         p.grad = torch.ones_like(p)
     opt.zero_grad()
-    return [p.grad is None or bool((p.grad == 0).all()) for p in params]
+    return [None if p.grad is None else torch.Tensor.detach(p.grad).clone() for p in params]
 
 
 def oracle_trajectory(cls: str, kwargs: dict, init: list, grads: list) -> list:
@@ -73,9 +74,19 @@ def judge_trajectory(out, inputs) -> Verdict:
 
 
 def judge_zero_grad(out, inputs) -> Verdict:
-    if out == [True] * len(inputs["init"]):
-        return PASS
-    return Verdict(False, "zero_grad() should set every p.grad to None (or to zeros)")
+    """Each gradient None, or a tensor of the parameter's shape holding only zeros."""
+    init = inputs["init"]
+    fail = Verdict(False, "zero_grad() should set every p.grad to None (or to zeros)")
+    if not isinstance(out, list) or len(out) != len(init):
+        return fail
+    for grad, p in zip(out, init):
+        if grad is None:
+            continue
+        if not isinstance(grad, torch.Tensor) or tuple(grad.shape) != tuple(p.shape):
+            return fail
+        if not bool(torch.count_nonzero(torch.nan_to_num(grad.double(), nan=1.0)) == 0):
+            return fail
+    return PASS
 
 
 def _problem(seed: int, shapes, steps: int):

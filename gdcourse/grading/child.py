@@ -1,23 +1,18 @@
-"""The grader's child process: limit itself, run the submission, probe it, stream records.
+"""The grader's child process: confine itself, then answer the grader's questions.
 
-Started by ``runner.py`` as ``python -I -c BOOT RESULT_FD MEMORY_MB CPU_S NPROC UID`` in a
-fresh empty working directory. With UID >= 0 (the grader runs as root) the child gives up
-root for that otherwise unused uid before any student code runs, so it cannot signal the
-grader or other children, nor write files it does not own. The request (cells, probes,
-inputs) arrives on stdin; one JSON line per event goes to RESULT_FD, a pipe only the
-grader reads:
+Started by ``sandbox.Child`` as ``python -I -c BOOT RESULT_FD`` (under ``unshare`` where
+available). Questions arrive one line at a time on stdin, answers go to RESULT_FD, each
+carrying the question's nonce (see ``sandbox.py`` for the conversation). The first
+question is the setup, handled before any student code exists in the process:
 
-    {"event": "started"}
-    {"event": "cells", "problems": [{"cell": 3, "message": "NameError: ..."}]}
-    {"event": "begin", "id": 0}                                     # before each check
-    {"event": "result", "id": 0, "status": "ok", "out": ...}      # one per check
-    {"event": "done"}
+    join the submission's cgroups, lower the rlimits (CPU, file size, core, processes),
+    reshape the file system (``confine.reshape``), import torch and the exercise's probes,
+    cap the address space, give up root or every capability, PR_SET_NO_NEW_PRIVS
 
 The limits are set here rather than in a ``preexec_fn`` (unsafe in a grader that starts
-children from several threads): CPU, file size, core and process limits first thing, the
-address-space limit once torch is imported (so a CUDA build's gigabytes of mapped libraries
-do not count), and all of them before any student code runs, with the hard limit lowered
-too so the submission cannot raise them back.
+children from several threads), with the hard limits lowered too so the submission cannot
+raise them back. The child decides nothing: it runs the cells, runs a probe on the inputs
+it is given, and sends back what the student's code returned.
 """
 
 from __future__ import annotations
@@ -28,6 +23,7 @@ import resource
 import signal
 import sys
 import types
+from typing import Any
 
 __all__ = ["main"]
 
@@ -50,12 +46,6 @@ def _mapped_bytes() -> int:
         return 0
 
 
-def _limit_memory(memory_mb: int) -> None:
-    """Cap the address space at what torch needed to load plus ``memory_mb``: a CUDA build
-    of torch maps gigabytes of libraries, which must not count against the student."""
-    _limit(resource.RLIMIT_AS, _mapped_bytes() + memory_mb * 2**20)
-
-
 def _set_limits(cpu_s: int, nproc: int) -> None:
     _limit(resource.RLIMIT_CPU, max(1, cpu_s), grace=1)  # SIGXCPU, a second later SIGKILL
     _limit(resource.RLIMIT_FSIZE, 64 * 2**20)            # no file (or log) over 64 MB
@@ -67,63 +57,100 @@ def _set_limits(cpu_s: int, nproc: int) -> None:
 
 
 class _Channel:
-    """Line-oriented writes to the result pipe (kept private from the submission's stdout)."""
+    """Questions from stdin, answers to the result pipe; bound before any student code
+    runs, so patching json or os later does not change how the grader is answered."""
 
     def __init__(self, fd: int):
-        self.fd = fd
+        self.fd, self._write, self._read = fd, os.write, os.read
+        self._dumps, self._loads = json.dumps, json.loads
+        self._buf = b""
 
-    def send(self, record: dict) -> None:
-        data = (json.dumps(record, separators=(",", ":")) + "\n").encode()
+    def receive(self) -> dict[str, Any]:
+        while b"\n" not in self._buf:
+            block = self._read(0, 1 << 20)
+            if not block:
+                os._exit(0)                # the grader is gone
+            self._buf += block
+        line, _, self._buf = self._buf.partition(b"\n")
+        message = self._loads(line)
+        return message if isinstance(message, dict) else {}
+
+    def send(self, nonce: str, record: dict[str, Any]) -> None:
+        data = (self._dumps({**record, "nonce": nonce}, separators=(",", ":")) + "\n").encode()
         view = memoryview(data)
         while view:
-            view = view[os.write(self.fd, view):]
+            view = view[self._write(self.fd, view):]
 
 
-def _drop_privileges(uid: int) -> None:
-    os.setgroups([])
-    os.setgid(uid)
-    os.setuid(uid)
-    if os.getuid() != uid or os.geteuid() != uid:
-        raise SystemExit("could not give up root")
+def _setup(setup: dict[str, Any]) -> list[str]:
+    """Everything before student code (see the module docstring); returns the plan's gaps."""
+    from . import confine
 
-
-def main(argv: list[str]) -> None:
-    result_fd, memory_mb, cpu_s, nproc, uid = (int(a) for a in argv[:5])
-    _set_limits(cpu_s, nproc)
-    request = json.loads(sys.stdin.buffer.read())
-    channel = _Channel(result_fd)
-    os.environ["GDCOURSE_GRADER_CHILD"] = "1"    # check(...) in the submission does nothing
-
+    uid = int(setup["uid"])
+    if setup.get("cgroups"):
+        confine.join_cgroups(setup["cgroups"])
+    _set_limits(int(setup["cpu_s"]), int(setup["nproc"]))
+    skipped: list[str] = []
+    if setup.get("namespaces"):
+        needed = [sys.prefix, sys.base_prefix, sys.exec_prefix, setup["root"],
+                  *(p for p in sys.path if p and os.path.isdir(p))]
+        ids = (uid, uid) if uid >= 0 else (0, 0)
+        skipped = confine.reshape(needed=needed, workdir=setup["workdir"],
+                                  hide=setup.get("hide", []),
+                                  readonly=[os.path.join(setup["root"], "gdcourse")],
+                                  uid=ids[0], gid=ids[1])
+        os.chdir(setup["workdir"])
     import torch
 
     torch.set_num_threads(1)  # --jobs N runs N children; one thread each keeps them fair
+    import importlib
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .registry import EXERCISES
+
+    importlib.import_module(f".{EXERCISES[setup['exercise']]}", __package__)
+    _limit(resource.RLIMIT_AS, _mapped_bytes() + int(setup["memory_mb"]) * 2**20)
+    if uid >= 0 or setup.get("namespaces"):
+        confine.drop_privileges(uid)
+    else:
+        confine._libc.prctl(confine.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    return skipped
+
+
+def main(argv: list[str]) -> None:
+    channel = _Channel(int(argv[0]))
+    first = channel.receive()
+    skipped = _setup(first["setup"])
+    os.environ["GDCOURSE_GRADER_CHILD"] = "1"    # check(...) in the submission does nothing
     import importlib
 
     from .registry import EXERCISES
     from .runtime import run_cells, run_probe
     from .wire import from_plain
 
-    checks = importlib.import_module(f".{EXERCISES[request['exercise']]}", __package__)
-    _limit_memory(memory_mb)
-    if uid >= 0:
-        _drop_privileges(uid)
-    channel.send({"event": "started"})
+    checks = importlib.import_module(f".{EXERCISES[first['setup']['exercise']]}", __package__)
+    channel.send(first["nonce"], {"ready": True, "skipped": skipped})
 
     # The submission runs as a module of its own, so `if __name__ == "__main__":` blocks
     # (training scripts, check calls) stay quiet, as when a notebook is imported.
     module = types.ModuleType("submission")
     module.__dict__["display"] = lambda *a, **k: None   # notebooks call display() freely
     sys.modules["submission"] = module
-    problems = run_cells(request["cells"], module.__dict__, limit=request["cell_limit"])
-    channel.send({"event": "cells", "problems": problems})
-
-    for call in request["calls"]:
-        channel.send({"event": "begin", "id": call["id"]})
-        probe = checks.EXERCISE.probes[call["probe"]]
-        record = run_probe(probe, module.__dict__, from_plain(call["inputs"]),
-                           limit=call["limit"])
-        channel.send({"event": "result", "id": call["id"], **record})
-    channel.send({"event": "done"})
+    while True:
+        question = channel.receive()
+        nonce = question.pop("nonce", "")
+        if "cells" in question:
+            problems = run_cells(question["cells"], module.__dict__,
+                                 limit=question["limit"])
+            channel.send(nonce, {"problems": problems})
+        elif "probe" in question:
+            record = run_probe(checks.EXERCISE.probes[question["probe"]], module.__dict__,
+                               from_plain(question["inputs"]), limit=question["limit"])
+            channel.send(nonce, record)
+        else:
+            break
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)  # skip atexit hooks the submission may have registered

@@ -15,7 +15,6 @@ instructor reuse them with new inputs and judges, so the child never sees the ju
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,14 +119,35 @@ def load_hidden(directory: str | Path, exercise: str | int) -> list[Check]:
     grader) that set ``EXERCISE = "02"`` and ``CHECKS = [Check(...), ...]``; see
     ``exercises/hidden/`` for examples. Files for other exercises are ignored.
     """
+    import stat
+    import sys
+    import types
+
+    from .hostside import read_regular_file
+
     directory = Path(directory)
     if not directory.is_dir():
         raise InvalidArgumentError(f"hidden checks directory {str(directory)!r} does not exist")
     wanted, found = normalize_id(exercise), []
+    for path in [directory, *sorted(directory.glob("*.py"))]:
+        mode = path.lstat().st_mode
+        if mode & (stat.S_IWGRP | stat.S_IWOTH):
+            raise InvalidArgumentError(
+                f"{path} can be written by other users (mode {stat.filemode(mode)}), so "
+                f"anyone could change the hidden checks; run chmod go-w {str(path)!r}")
     for path in sorted(directory.glob("*.py")):
-        spec = importlib.util.spec_from_file_location(f"_gdcourse_hidden_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        # Read once, as a regular file (never through a link), then run from memory.
+        try:
+            source = read_regular_file(str(path), 4 * 2**20)
+        except (OSError, ValueError) as err:
+            raise InvalidArgumentError(f"hidden checks file {path.name}: {err}") from None
+        module = types.ModuleType(f"_gdcourse_hidden_{path.stem}")
+        module.__file__ = str(path)
+        sys.modules[module.__name__] = module     # dataclasses and pickling look it up
+        try:
+            exec(compile(source, str(path), "exec"), module.__dict__)
+        finally:
+            sys.modules.pop(module.__name__, None)
         if getattr(module, "EXERCISE", None) is None:
             raise InvalidArgumentError(f"{path.name} must say which exercise it checks, "
                                        "e.g. EXERCISE = '02'")

@@ -98,6 +98,8 @@ def judge(exercise: Exercise, records: dict[int, dict], inputs: list[dict], *,
         elif status == "not attempted":
             results.append(_result(check, "not attempted",
                                    f"{message} raises NotImplementedError" if message else ""))
+        elif status == "forbidden":        # the policy, decided in the grader
+            results.append(_result(check, "failed", message))
         elif status in ("missing", "error", "timeout", "crashed"):
             results.append(_result(check, status, message))
         else:

@@ -1,81 +1,103 @@
-"""Grade submissions, each in its own sandboxed child process; every score is decided here.
+"""Grade submissions, each in its own boxed-in child process; every score is decided here.
 
-For each submission the grader reads its code cells (``cells.py``), builds the request (the
-cells, the probes to run and their inputs, chosen here with fixed seeds), runs it in a child
-(``sandbox.py``) and judges the plain answers that come back (``results.judge``).
+The trust boundary: the child only runs the student's cells and, one question at a time,
+a named probe on inputs chosen here, and sends back what the student's code returned.
+Everything else happens in this process, before or after: reading each submission once
+(``cells.read_cells``), the per-exercise policy on its source (``policy.scan``), the inputs
+and the oracles, and every judgement (``results.judge``). What a child sends is accepted
+only as the answer to the question just asked (``sandbox.Child.ask``), bounded in size,
+and every string in it is cleaned on arrival (``safetext.clean``).
 
 A child that dies in the middle (``os._exit``, a crash, the memory killer) costs only the
 check it was running: a fresh child is started for the checks still missing, at most
-``RESTARTS`` times, and never after a wall-clock timeout (that budget is spent).
+``RESTARTS`` times, all within the submission's one ``timeout``.
 """
 
 from __future__ import annotations
 
-import itertools
+import hashlib
 import os
 import threading
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from ..errors import GDCourseError, InvalidArgumentError
-from . import wire
+from . import policy, wire
 from .cells import read_cells
+from .isolation import Plan, child_uid, preflight
 from .registry import Exercise, child_inputs, get_exercise, load_hidden, normalize_id
 from .results import SubmissionResult, judge
-from .sandbox import run_child
+from .runtime import WALL_FACTOR
+from .safetext import clean
+from .sandbox import Child
 
 __all__ = ["grade"]
 
 RESTARTS = 2
 ISOLATION = ("auto", "uid", "none")
-# Children of a root grader run as uids no account uses, one per child.
-_UID_BASE = 1_900_000_000
-_uids = itertools.count()
-
-
-def _child_uid() -> int:
-    """A uid no account uses, distinct for every child of every grader running at once
-    (graders are told apart by their pid), since a uid's processes are killed after use."""
-    return _UID_BASE + (os.getpid() % 100_000) * 1000 + next(_uids) % 1000
-
-
+MAX_NOTES = 20            # cell problems kept per submission, each cut to a line
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+_ROOT = str(PACKAGE_ROOT.parent)
 
 
-def _fingerprint(root: Path) -> dict[str, tuple[int, int]]:
-    """Size and mtime of every source file of the package the children import."""
-    return {str(p): (st.st_size, st.st_mtime_ns) for p in sorted(root.rglob("*.py"))
-            for st in [p.stat()]}
+def _fingerprint(root: Path) -> dict[str, str]:
+    """A hash of every file under the package the children import (sources, bytecode,
+    data, anything planted), and of every directory's listing."""
+    found: dict[str, str] = {}
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        found[folder] = "dir:" + ",".join(sorted(dirs + files))
+        for name in files:
+            path = os.path.join(folder, name)
+            try:
+                with open(path, "rb", opener=_nofollow) as f:
+                    found[path] = hashlib.sha256(f.read()).hexdigest()
+            except OSError as err:
+                found[path] = f"unreadable: {err.errno}"
+    return found
 
 
-def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = None,
-          timeout: float = 60.0, check_timeout: float = 10.0, memory_mb: int = 2048,
-          jobs: int = 1, isolate: str = "auto", progress=None) -> list[SubmissionResult]:
+def _nofollow(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NOFOLLOW)
+
+
+Prepared = tuple[Exercise, list[Any], list[Any]]
+
+
+def grade(paths: Iterable[str | os.PathLike[str]], *, exercise: str | None = None,
+          hidden: str | Path | None = None, timeout: float = 60.0,
+          check_timeout: float = 10.0, memory_mb: int = 2048, jobs: int = 1,
+          isolate: str = "auto", progress: Callable[[SubmissionResult], Any] | None = None,
+          notice: Callable[[str], Any] | None = None) -> list[SubmissionResult]:
     """Grade every submission in ``paths``; results come back in the same order.
 
     Args:
         paths: .ipynb or .py files.
         exercise: the exercise id; default: what each file declares.
-        hidden: a directory of instructor checks added to the public ones.
-        timeout: wall-clock seconds per submission (the child is killed after it).
-        check_timeout: seconds one check may run before it alone is stopped (at most
-            each check's own ``time_limit``); cells may run for ``timeout / 2``.
-        memory_mb: address space each child may use beyond what importing torch took.
+        hidden: a directory of instructor checks added to the public ones (read once, here;
+            refused when other users can write it).
+        timeout: wall-clock seconds per submission, restarts included.
+        check_timeout: CPU seconds one check may use before it alone is stopped (at most
+            each check's own ``time_limit``; a check waiting on nothing is stopped after
+            three times that in wall time); cells may run for ``timeout / 2``.
+        memory_mb: memory each submission may use beyond what importing torch took.
         jobs: submissions graded at once.
         isolate: "uid" runs each child under its own unused uid (needs root, as in a
-            Docker or Gradescope autograder): it then cannot signal the grader or other
-            children, nor touch their files. "none" keeps the grader's user. "auto" is
-            "uid" when the grader runs as root.
+            Docker or Gradescope autograder), in its own namespaces and cgroups where the
+            machine allows. "none" keeps the grader's user. "auto" is the strongest this
+            machine gives, checked first against an honest submission that imports the
+            standard library at call time.
         progress: called with each SubmissionResult as it finishes.
+        notice: called once with each thing the instructor must know before trusting the
+            run (what this machine cannot isolate); each result's notes say it too.
     """
     if isolate not in ISOLATION:
         raise InvalidArgumentError(f"isolate must be one of {ISOLATION}, got {isolate!r}")
     if isolate == "uid" and os.geteuid() != 0:
         raise InvalidArgumentError("isolate='uid' needs the grader to run as root (as in a "
                                    "container); use isolate='none' or 'auto'")
-    by_uid = isolate == "uid" or (isolate == "auto" and hasattr(os, "geteuid")
-                                   and os.geteuid() == 0)
     if timeout <= 0 or check_timeout <= 0 or jobs < 1 or memory_mb < 256:
         raise InvalidArgumentError(
             f"need timeout > 0, check_timeout > 0, jobs >= 1 and memory_mb >= 256; got "
@@ -85,39 +107,48 @@ def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = Non
         exercise = normalize_id(exercise)          # a typo fails here, not per student
     if hidden is not None and not Path(hidden).is_dir():
         raise InvalidArgumentError(f"hidden checks directory {str(hidden)!r} does not exist")
-    cache: dict[str, tuple[Exercise, list[dict], list[dict]]] = {}
+    # Every file is read once, before any child starts: a submission that deletes or
+    # rewrites another one's file on disk changes nothing.
+    loaded = [(str(p), _load(p, exercise)) for p in paths]
+    cache: dict[str, Prepared] = {}
+    for _, source in loaded:
+        if not isinstance(source, InvalidArgumentError) and source[1] not in cache:
+            cache[source[1]] = _prepare(source[1], hidden)
+    if not loaded:
+        return []
+    plan = preflight(Plan.choose(isolate))
+    for text in plan.notices:
+        if notice is not None:
+            notice(text)
+    hide = [str(Path(p).resolve().parent) for p, _ in loaded]
+    hide += [str(Path(hidden).resolve())] if hidden is not None else []
+    hide += [str(PACKAGE_ROOT.parent / "exercises")]
     lock = threading.Lock()
 
-    def prepared(ex_id: str):
-        with lock:
-            if ex_id not in cache:
-                ex = get_exercise(ex_id)
-                if hidden is not None:
-                    ex = ex.with_checks(load_hidden(hidden, ex_id))
-                inputs = [c.inputs() for c in ex.checks]
-                # What the child gets: a plain copy of each input; the judges get the same
-                # values decoded, so they never see anything the child could have altered.
-                plain = [wire.to_plain(child_inputs(x)) for x in inputs]
-                cache[ex_id] = (ex, plain, [wire.from_plain(wire.to_plain(x)) for x in inputs])
-            return cache[ex_id]
-
-    # Every file is read before any child starts: a submission that deletes or rewrites
-    # another one's file on disk changes nothing.
-    loaded = [(str(p), _load(p, exercise)) for p in paths]
-
-    def one(item) -> SubmissionResult:
+    def one(item: tuple[str, Any]) -> SubmissionResult:
         path, source = item
-        result = grade_file(path, source, prepared=prepared, timeout=timeout,
-                            check_timeout=check_timeout, memory_mb=memory_mb, by_uid=by_uid)
+        try:
+            result = grade_file(path, source, cache=cache, timeout=timeout,
+                                check_timeout=check_timeout, memory_mb=memory_mb, plan=plan,
+                                hide=hide)
+        except Exception as err:        # a bug or an OS failure costs this one, not the class
+            result = SubmissionResult(clean(path, 500), "?", path=path)
+            result.notes.append(f"not graded: the grader failed on it ({type(err).__name__}: "
+                                f"{clean(err, 200)})")
+        result.notes.extend(f"isolation: {n}" for n in plan.notices)
         if progress is not None:
-            progress(result)
+            with lock:
+                try:
+                    progress(result)
+                except Exception:
+                    pass
         return result
 
     before = _fingerprint(PACKAGE_ROOT)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         results = list(pool.map(one, loaded))
-    # Without per-child uids a submission can write whatever the grader's user can,
-    # including gdcourse itself, which later children import: refuse to hand out scores.
+    # A child running as the grader's user can write whatever it can, including gdcourse
+    # itself, which later children import: refuse to hand out scores.
     if _fingerprint(PACKAGE_ROOT) != before:
         raise GDCourseError(
             f"gdcourse's own files under {PACKAGE_ROOT} changed while grading (a submission "
@@ -127,72 +158,137 @@ def grade(paths, *, exercise: str | None = None, hidden: str | Path | None = Non
     return results
 
 
-def _load(path, exercise: str | None):
+def _prepare(ex_id: str, hidden: str | Path | None) -> Prepared:
+    ex = get_exercise(ex_id)
+    if hidden is not None:
+        ex = ex.with_checks(load_hidden(hidden, ex_id))
+    inputs = [c.inputs() for c in ex.checks]
+    # What the child gets: a plain copy of each input without the judge-only keys; the
+    # judges get the same values decoded, so they never see anything a child altered.
+    plain = [wire.to_plain(child_inputs(x)) for x in inputs]
+    return ex, plain, [wire.from_plain(wire.to_plain(x)) for x in inputs]
+
+
+def _load(path: str | os.PathLike[str], exercise: str | None) -> Any:
     """(cells, exercise id) of a submission, or the InvalidArgumentError saying why not."""
     try:
         cells, declared = read_cells(path)
         if not (exercise or declared):
             return InvalidArgumentError(
-                f"{Path(path).name} does not say which exercise it answers (no check(\"NN\") "
-                "call, no NN_ at the start of its name, no '# gdcourse-exercise: NN' line); "
-                "pass --exercise NN")
-        return cells, normalize_id(exercise or declared)
+                f"{clean(Path(path).name, 200)} does not say which exercise it answers (no "
+                "check(\"NN\") call, no NN_ at the start of its name, no "
+                "'# gdcourse-exercise: NN' line); pass --exercise NN")
+        return cells, normalize_id(exercise or declared or "")
     except InvalidArgumentError as err:
         return err
 
 
-def grade_file(path: str, source, *, prepared, timeout: float, check_timeout: float,
-               memory_mb: int, by_uid: bool = False) -> SubmissionResult:
+def grade_file(path: str, source: Any, *, cache: dict[str, Prepared], timeout: float,
+               check_timeout: float, memory_mb: int, plan: Plan,
+               hide: list[str]) -> SubmissionResult:
     """Grade one loaded submission (see :func:`grade`); never raises for a bad one."""
     start = time.perf_counter()
-    name = str(path)
+    deadline = time.monotonic() + timeout
+    name = clean(path, 500)
     if isinstance(source, InvalidArgumentError):
         result = SubmissionResult(name, "?", path=path)
-        result.notes.append(f"not graded: {source}")
+        result.notes.append(f"not graded: {clean(source, 400)}")
         return result
     cells, ex_id = source
-    ex, plain, inputs = prepared(ex_id)
+    ex, plain, inputs = cache[ex_id]
     limits = [min(c.time_limit, check_timeout, timeout / 2) for c in ex.checks]
-    records: dict[int, dict] = {}
+    refused, flags = policy.scan(cells, ex_id)
+    records: dict[int, dict[str, Any]] = {}
     notes: list[str] = []
-    output, reason, pending = "", "not run", list(range(len(ex.checks)))
+    for i, c in enumerate(ex.checks):
+        if c.task in refused:
+            records[i] = {"status": "forbidden", "message": refused[c.task][0]}
+    for task, why in refused.items():
+        notes.extend(f"{task} scores 0: {w}" for w in why[:3])
+    output, reason = "", "not run"
+    pending = [i for i in range(len(ex.checks)) if i not in records]
+    setup = {"exercise": ex_id, "memory_mb": memory_mb, "cpu_s": int(timeout) + 1,
+             "nproc": 64 if plan.by_uid else 0, "root": _ROOT,
+             "namespaces": plan.namespaces, "hide": hide}
     for attempt in range(RESTARTS + 1):
-        calls = [{"id": i, "probe": ex.checks[i].probe, "inputs": plain[i],
-                  "limit": limits[i]} for i in pending]
-        request = wire.encode({"exercise": ex_id, "cells": cells, "calls": calls,
-                               "cell_limit": timeout / 2}).encode()
-        uid = _child_uid() if by_uid else -1
-        run = run_child(request, timeout=timeout, memory_mb=memory_mb, uid=uid)
-        output = output or run.output
-        running = None
-        for ev in run.events:
-            kind, i = ev.get("event"), ev.get("id")
-            if kind == "begin" and i in pending:
-                running = i
-            elif kind == "result" and i in pending:
-                records.setdefault(i, ev)     # a forged duplicate cannot replace the first
-            elif kind == "cells" and attempt == 0 and isinstance(ev.get("problems"), list):
-                for p in ev["problems"][:20]:      # the submission can forge this event too
-                    if isinstance(p, dict):
-                        notes.append(f"cell {str(p.get('cell'))[:10]}: "
-                                     f"{str(p.get('message'))[:200]}")
-        notes.extend(n for n in run.notes if n not in notes)
-        if run.finished:
+        if not pending:
             break
-        reason = f"process {'stopped' if run.timed_out else 'ended early'}: {run.reason}"
-        if running is not None and running not in records:
-            ended = "was stopped" if run.timed_out else "ended"
-            records[running] = {"status": "timeout" if run.timed_out else "crashed",
-                                "message": f"the process {ended} while this check ran "
-                                           f"({run.reason})"}
-        left = [i for i in pending if i not in records]
-        if run.timed_out or not left or len(left) == len(pending):
-            break   # out of time, nothing left, or no progress (it dies before any check)
-        pending = left
-        notes.append(f"restarted for the {len(left)} check(s) still to run")
-    result = SubmissionResult(name, ex_id, judge(ex, records, inputs, missing_reason=reason),
-                              notes, output, path=path)
+        before = len(pending)
+        child = Child(uid=child_uid() if plan.by_uid else -1, namespaces=plan.namespaces,
+                      cgroup_limits=plan.limits(memory_mb) if plan.cgroups else {})
+        try:
+            reason, pending = _converse(child, cells, ex, plain, limits, pending, records,
+                                        notes if attempt == 0 else [], setup, deadline,
+                                        timeout)
+        finally:
+            notes.extend(child.close())
+            output = output or child.finish_log()
+            notes.extend(n for n in child.junk_notes() if n not in notes)
+        if reason and reason not in notes:
+            notes.append(reason)
+        if reason.startswith("process stopped") or not pending or len(pending) == before:
+            break     # out of time, nothing left, or no progress (it dies before any check)
+        notes.append(f"restarted for the {len(pending)} check(s) still to run")
+    missing = reason or "not run"
+    result = SubmissionResult(name, ex_id, judge(ex, records, inputs, missing_reason=missing),
+                              notes, output, flags=[clean(f, 200) for f in flags], path=path)
     result.elapsed = time.perf_counter() - start
     return result
 
 
+def _converse(child: Child, cells: list[str], ex: Exercise, plain: list[Any],
+              limits: list[float], pending: list[int], records: dict[int, dict[str, Any]],
+              notes: list[str], setup: dict[str, Any], deadline: float,
+              timeout: float) -> tuple[str, list[int]]:
+    """One child's conversation; returns (why it ended early or "", checks still to run)."""
+    stopped = f"process stopped: still running after the time limit of {timeout:g} s"
+    answer = child.start(setup, deadline)
+    if answer.data is None or answer.data.get("ready") is not True:
+        why = "timeout" if answer.failure == "timeout" else answer.reason
+        return (stopped if answer.failure == "timeout" else
+                f"the grader's child process did not start ({clean(why, 200)})"), pending
+    for skipped in answer.data.get("skipped", [])[:5]:
+        notes.append(f"isolation: could not hide {clean(skipped, 200)}")
+    answer = child.ask({"cells": cells, "limit": timeout / 2}, deadline)
+    if answer.data is None:
+        if answer.failure == "timeout":
+            return stopped, pending
+        return f"process ended early: {clean(answer.reason, 200)}", pending
+    problems = answer.data.get("problems")
+    for p in (problems if isinstance(problems, list) else [])[:MAX_NOTES]:
+        if isinstance(p, dict):
+            notes.append(f"cell {clean(p.get('cell'), 10)}: {clean(p.get('message'), 200)}")
+    left = list(pending)
+    for i in pending:
+        wall = WALL_FACTOR * limits[i] + 5
+        answer = child.ask({"probe": ex.checks[i].probe, "inputs": plain[i],
+                            "limit": limits[i]}, min(deadline, time.monotonic() + wall))
+        if answer.data is not None:
+            records[i] = _arrived(answer.data)
+            left.remove(i)
+            continue
+        out_of_time = time.monotonic() >= deadline
+        if answer.failure == "timeout":
+            records[i] = {"status": "timeout", "message": (
+                f"the process was stopped while this check ran (time limit of {timeout:g} s)"
+                if out_of_time else f"no answer within {wall:g} s")}
+        elif answer.failure == "overflow":
+            records[i] = {"status": "error", "message": f"the answer {answer.reason}"}
+        else:
+            records[i] = {"status": "crashed", "message": "the process ended while this "
+                          f"check ran ({clean(answer.reason, 200)})"}
+        left.remove(i)
+        if out_of_time:
+            return stopped, left
+        return f"process ended early: {clean(answer.reason, 200)}", left
+    return "", left
+
+
+def _arrived(data: dict[str, Any]) -> dict[str, Any]:
+    """A child's record as the judges may read it: known status, clean short message."""
+    status = data.get("status")
+    record: dict[str, Any] = {"status": status if isinstance(status, str) else "malformed",
+                              "message": clean(data.get("message", ""), 300)}
+    if status == "ok":
+        record["out"] = data.get("out")
+    return record

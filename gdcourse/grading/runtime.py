@@ -30,26 +30,38 @@ class TimeLimit(BaseException):
     ``except Exception`` in the submission does not swallow it)."""
 
 
+WALL_FACTOR = 3     # a check may wait (sleep, I/O) this many times its CPU limit, plus 2 s
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float | None):
-    """Interrupt the block after ``seconds`` with TimeLimit (main thread, Unix only;
-    elsewhere the block runs unlimited and the grader's wall clock still applies)."""
+    """Interrupt the block with TimeLimit after ``seconds`` of CPU time of this process (so
+    a busy machine does not cost a student the check) or ``WALL_FACTOR * seconds + 2`` s of
+    wall time, whichever comes first (main thread, Unix only; elsewhere the block runs
+    unlimited and the grader's own clock still applies)."""
     usable = (seconds and hasattr(signal, "setitimer")
               and threading.current_thread() is threading.main_thread())
     if not usable:
         yield
         return
+    assert seconds is not None
 
-    def _raise(signum, frame):
-        raise TimeLimit(f"took longer than {seconds:g} s")
+    def _cpu(signum, frame):
+        raise TimeLimit(f"used more than {seconds:g} s of CPU time")
 
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    def _wall(signum, frame):
+        raise TimeLimit(f"took longer than {WALL_FACTOR * seconds + 2:g} s")
+
+    old = signal.signal(signal.SIGALRM, _wall), signal.signal(signal.SIGPROF, _cpu)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_REAL, WALL_FACTOR * seconds + 2)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGALRM, old[0])
+        signal.signal(signal.SIGPROF, old[1])
 
 
 def where(err: BaseException) -> str:
@@ -65,12 +77,28 @@ def where(err: BaseException) -> str:
 
 
 def _error_text(err: BaseException) -> str:
-    if isinstance(err, SystemExit):
-        return f"called sys.exit({err.code!r})"
-    if isinstance(err, MemoryError):
-        return "ran out of memory (MemoryError)" + where(err)
-    message = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
-    return f"{type(err).__name__}: {message}".rstrip(": ") + where(err)
+    """One line about ``err``; never raises, whatever its ``__str__`` or class does."""
+    try:
+        name = str(type(err).__name__)[:80]
+    except BaseException:
+        name = "an exception"
+    try:
+        if isinstance(err, SystemExit):
+            return f"called sys.exit({str(err.code)[:80]})"
+        if isinstance(err, MemoryError):
+            return "ran out of memory (MemoryError)" + where(err)
+        text = str(err)
+        if not isinstance(text, str):
+            raise TypeError
+        text = text.strip()
+        message = text.splitlines()[0][:200] if text else ""
+    except BaseException:
+        message = "(its message could not be read)"
+    try:
+        place = where(err)
+    except BaseException:
+        place = ""
+    return f"{name}: {message}".rstrip(": ") + place
 
 
 def _not_attempted_in(err: BaseException) -> str:
@@ -97,6 +125,7 @@ def run_cells(cells: list[str], ns: dict, *, limit: float | None) -> list[dict]:
             raise
         except BaseException as err:  # SystemExit and TimeLimit too: keep going
             problems.append({"cell": i, "message": _error_text(err)})
+            del err
     return problems
 
 
@@ -108,13 +137,18 @@ def run_probe(probe: Callable, ns: dict, inputs: dict, *, limit: float | None,
             out = probe(ns, **inputs)
             return {"status": "ok", "out": to_plain(out)}
     except NotImplementedError as err:
-        return {"status": "not attempted", "message": _not_attempted_in(err)}
+        try:
+            where_from = _not_attempted_in(err)
+        except BaseException:
+            where_from = ""
+        return {"status": "not attempted", "message": where_from}
     except Missing as err:
-        return {"status": "missing", "message": str(err)}
+        return {"status": "missing", "message": _error_text(err).partition(": ")[2]}
     except TimeLimit as err:
-        return {"status": "timeout", "message": str(err)}
+        return {"status": "timeout", "message": _error_text(err).partition(": ")[2]}
     except WireError as err:
-        return {"status": "error", "message": f"the answer cannot be graded: {err}"}
+        return {"status": "error",
+                "message": f"the answer cannot be graded: {_error_text(err).partition(': ')[2]}"}
     except KeyboardInterrupt:
         if interactive:
             raise

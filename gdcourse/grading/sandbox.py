@@ -1,12 +1,26 @@
-"""One child process for one submission: start it boxed in, feed it, read it, kill it.
+"""One child process for one submission: start it boxed in, talk to it, kill it.
 
-``run_child(request, ...)`` starts ``python -I`` (``child.py``) in a fresh empty temporary
-directory, with a stripped environment, its own session (process group), limits on address
-space, CPU time, file size and processes (set by the child before any student code runs),
-and, when the grader is root, its own unused uid. The request goes in on stdin; JSON lines
-come back on a pipe only the grader holds, until the child finishes or the wall-clock
-timeout passes; then the whole process group is killed, and so is any process carrying
-this run's token that left the group. What the child printed is kept only as a log tail.
+The grader and its child hold a conversation, one question at a time::
+
+    grader -> child   {"nonce": N0, "setup": {...}}       limits, mounts, uid (no student code yet)
+    child  -> grader  {"nonce": N0, "ready": true}
+    grader -> child   {"nonce": N1, "cells": [...]}       the student's own code
+    child  -> grader  {"nonce": N1, "problems": [...]}
+    grader -> child   {"nonce": N2, "probe": "call", "inputs": {...}, "limit": 3}
+    child  -> grader  {"nonce": N2, "status": "ok", "out": ...}
+    ...
+
+Each question carries a fresh random nonce and goes out only after the last answer came
+back, so the child never holds a question before it is asked (the inputs of later checks
+are nowhere in it) and nothing written ahead of a question can answer it. The grader keeps
+exactly one answer per question, the first line carrying its nonce; every other line is
+dropped unread. Lines are capped in size; a larger one ends the conversation.
+
+The child runs ``python -I`` under ``unshare`` (mount and PID namespaces, plus a user
+namespace when the grader is not root) where available, in its own session, cgroups and
+(root) uid, with a stripped environment. ``close()`` kills it all: the namespace's first
+process (the kernel then kills every process in it), the process group, the cgroups'
+members, and every process of the child's uid.
 """
 
 from __future__ import annotations
@@ -15,197 +29,233 @@ import json
 import os
 import secrets
 import selectors
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any
 
-__all__ = ["ChildRun", "run_child"]
+from . import hostside
+from .safetext import clean
+
+__all__ = ["Child", "Answer", "MAX_LINE"]
 
 _BOOT = ("import sys; sys.path.insert(0, {root!r}); "
          "from gdcourse.grading.child import main; main(sys.argv[1:])")
 _ROOT = str(Path(__file__).resolve().parents[2])
-MAX_RESULT_BYTES = 64 * 2**20
+MAX_LINE = 16 * 2**20       # one answer; more ends the conversation
 LOG_TAIL = 4000
 
 
 @dataclass
-class ChildRun:
-    """What came back from one child: its events, how it ended, what it printed."""
+class Answer:
+    """The child's answer to one question, or why none came."""
 
-    events: list[dict] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    output: str = ""
-    timed_out: bool = False
-    finished: bool = False     # it sent "done" (the submission may still have forged it)
-    reason: str = ""           # how it ended, when it did not finish
+    data: dict[str, Any] | None = None
+    failure: str = ""          # "timeout", "ended" or "overflow" when data is None
+    reason: str = ""           # for people: how the process ended
 
 
-def _child_env(workdir: str, token: str) -> dict:
-    keep = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT") if k in os.environ}
-    return {**keep, "HOME": workdir, "TMPDIR": workdir, "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONHASHSEED": "0", "CI": "true", "GDCOURSE_GRADE_TOKEN": token}
+@dataclass
+class Child:
+    """A started child (see the module docstring); use :meth:`ask` then :meth:`close`."""
 
+    uid: int = -1
+    namespaces: bool = False
+    cgroup_limits: dict[str, str] = field(default_factory=dict)
+    malformed: int = 0          # lines that are not JSON objects
+    unasked: int = 0            # JSON lines that answered no question
+    proc: subprocess.Popen[bytes] | None = None
+    workdir: str = ""
+    cgroups: list[str] = field(default_factory=list)
+    _log: IO[bytes] | None = None
+    _read_fd: int = -1
+    _buf: bytearray = field(default_factory=bytearray)
+    _skipping: bool = False
 
-def _nproc_limit() -> int:
-    """Processes + threads the child may add to this user's count (0: do not limit).
+    def start(self, setup: dict[str, Any], deadline: float) -> Answer:
+        self.workdir = tempfile.mkdtemp(prefix="gdcourse-grade-")
+        if self.uid >= 0:
+            os.chown(self.workdir, self.uid, self.uid)
+        self.cgroups = hostside.make_cgroups(self.cgroup_limits)
+        self._log = tempfile.TemporaryFile()
+        self._read_fd, write_fd = os.pipe()
+        prefix = hostside.unshare_prefix() if self.namespaces else []
+        cmd = [*prefix, sys.executable, "-I", "-c", _BOOT.format(root=_ROOT), str(write_fd)]
+        try:
+            self.proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT,
+                cwd=self.workdir, env=_child_env(self.workdir), pass_fds=(write_fd,),
+                start_new_session=True)
+        finally:
+            os.close(write_fd)
+        assert self.proc.stdin is not None
+        os.set_blocking(self.proc.stdin.fileno(), False)
+        os.set_blocking(self._read_fd, False)
+        return self.ask({"setup": {**setup, "workdir": self.workdir, "uid": self.uid,
+                                   "cgroups": self.cgroups}}, deadline)
 
-    RLIMIT_NPROC counts every task of the user, so the limit is today's count plus room;
-    root ignores it anyway."""
-    if os.geteuid() == 0 or not os.path.isdir("/proc"):
-        return 0
-    uid, tasks = os.geteuid(), 0
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid == uid:
-                    tasks += len(os.listdir(f"/proc/{entry.name}/task"))
-            except OSError:
-                continue
-    return tasks + 256
+    def ask(self, question: dict[str, Any], deadline: float) -> Answer:
+        """Send ``question`` with a fresh nonce; the child's answer to it, or why none."""
+        assert self.proc is not None and self.proc.stdin is not None
+        self._drain()                        # whatever came before the question is junk
+        nonce = secrets.token_hex(16)
+        out = memoryview(json.dumps({"nonce": nonce, **question}, separators=(",", ":"),
+                                    allow_nan=True).encode() + b"\n")
+        stdin = self.proc.stdin.fileno()
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._read_fd, selectors.EVENT_READ)
+            if out:
+                sel.register(stdin, selectors.EVENT_WRITE)
+            exited_at: float | None = None
+            while True:
+                now = time.monotonic()
+                if now >= deadline:
+                    return Answer(failure="timeout", reason="still running at its time limit")
+                if exited_at is None and self.proc.poll() is not None:
+                    exited_at = now
+                if exited_at is not None and now - exited_at > 0.5:
+                    return Answer(failure="ended", reason=_exit_reason(self.proc.returncode))
+                for key, _ in sel.select(timeout=min(0.2, deadline - now)):
+                    if key.fd == stdin:
+                        try:
+                            out = out[os.write(stdin, out):]
+                        except (BrokenPipeError, BlockingIOError, OSError):
+                            out = out[:0]
+                        if not out:
+                            sel.unregister(stdin)
+                        continue
+                    try:
+                        block = os.read(self._read_fd, 1 << 16)
+                    except BlockingIOError:
+                        continue
+                    if not block:     # every holder closed it (or the child closed its end)
+                        try:
+                            code: int | None = self.proc.wait(timeout=0.5)
+                        except subprocess.TimeoutExpired:
+                            code = None
+                        return Answer(failure="ended", reason=_exit_reason(code) if code
+                                      is not None else "closed the grader's channel")
+                    for line in self._lines(block):
+                        data = self._classify(line, nonce)
+                        if data is not None and data.get("nonce") == nonce:
+                            data.pop("nonce")
+                            return Answer(data)
+                    if self._skipping:
+                        return Answer(failure="overflow",
+                                      reason=f"sent a line over {MAX_LINE // 2**20} MB")
 
-
-def run_child(request: bytes, *, timeout: float, memory_mb: int, uid: int = -1) -> ChildRun:
-    """Run one child on ``request`` (see the module docstring)."""
-    workdir = tempfile.mkdtemp(prefix="gdcourse-grade-")
-    if uid >= 0:
-        os.chown(workdir, uid, uid)
-    token = secrets.token_hex(16)
-    log = tempfile.TemporaryFile()
-    read_fd, write_fd = os.pipe()
-    cmd = [sys.executable, "-I", "-c", _BOOT.format(root=_ROOT), str(write_fd),
-           str(memory_mb), str(int(timeout) + 1), str(64 if uid >= 0 else _nproc_limit()),
-           str(uid)]
-    notes: list[str] = []
-    try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
-                                cwd=workdir, env=_child_env(workdir, token),
-                                pass_fds=(write_fd,), start_new_session=True)
-    finally:
-        os.close(write_fd)
-    feeder = threading.Thread(target=_feed, args=(proc.stdin, request), daemon=True)
-    feeder.start()
-    data, timed_out, overflow = _read_until(read_fd, proc, time.monotonic() + timeout)
-    _kill(proc, token, uid)
-    os.close(read_fd)
-    events, garbled = _parse(data)
-    run = ChildRun(events, notes, timed_out=timed_out,
-                   finished=any(e.get("event") == "done" for e in events))
-    if timed_out:
-        run.reason = f"still running after the time limit of {timeout:g} s"
-        notes.append(f"process stopped: {run.reason}")
-    elif not run.finished:
-        run.reason = _exit_reason(proc.returncode)
-        notes.append(f"process ended early: {run.reason}")
-    if overflow:
-        notes.append(f"result channel over {MAX_RESULT_BYTES // 2**20} MB; the rest was ignored")
-    if garbled:
-        notes.append(f"ignored {garbled} malformed line(s) on the result channel")
-    if not any(e.get("event") == "started" for e in events):
-        notes.append("the grader's child process did not start the submission")
-    log.seek(0, os.SEEK_END)
-    log.seek(max(0, log.tell() - LOG_TAIL))
-    run.output = log.read().decode("utf-8", errors="replace")
-    log.close()
-    shutil.rmtree(workdir, ignore_errors=True)
-    return run
-
-
-def _feed(stdin, request: bytes) -> None:
-    try:
-        stdin.write(request)
-        stdin.close()
-    except OSError:  # the child died before reading its request
-        pass
-
-
-def _read_until(fd: int, proc, deadline: float) -> tuple[bytes, bool, bool]:
-    """Read the result pipe until EOF (the child and anything it spawned closed it), the
-    child exits (then drain briefly), or ``deadline``."""
-    chunks, size, overflow = [], 0, False
-    with selectors.DefaultSelector() as sel:
-        sel.register(fd, selectors.EVENT_READ)
-        exited_at = None
+    def _lines(self, block: bytes) -> list[bytes]:
+        lines = []
+        self._buf += block
         while True:
-            now = time.monotonic()
-            if now >= deadline:
-                return b"".join(chunks), True, overflow
-            if exited_at is None and proc.poll() is not None:
-                exited_at = now
-            if exited_at is not None and now - exited_at > 1.0:
-                break  # a grandchild holds the pipe open; what the child wrote is in
-            if not sel.select(timeout=min(0.2, deadline - now)):
+            end = self._buf.find(b"\n")
+            if end < 0:
+                break
+            line = bytes(self._buf[:end])
+            del self._buf[:end + 1]
+            if self._skipping:
+                self._skipping = False
                 continue
-            block = os.read(fd, 1 << 16)
+            lines.append(line)
+        if len(self._buf) > MAX_LINE:
+            self._buf.clear()
+            self._skipping = True
+        return lines
+
+    def _drain(self) -> None:
+        """Discard what the child wrote without being asked (read until empty, bounded)."""
+        for _ in range(4096):
+            try:
+                block = os.read(self._read_fd, 1 << 16)
+            except (BlockingIOError, OSError):
+                break
             if not block:
                 break
-            if size + len(block) > MAX_RESULT_BYTES:
-                overflow = True
-                continue
-            chunks.append(block)
-            size += len(block)
-    return b"".join(chunks), False, overflow
+            for line in self._lines(block):
+                self._classify(line)
+        self._buf.clear()
+        self._skipping = False
+
+    def _classify(self, line: bytes, nonce: str = "") -> dict[str, Any] | None:
+        data = _parse(line)
+        if data is None:
+            self.malformed += bool(line.strip())
+        elif not nonce or data.get("nonce") != nonce:
+            self.unasked += 1
+        return data
+
+    def junk_notes(self) -> list[str]:
+        """What the child wrote that the grader ignored, as notes."""
+        notes = []
+        if self.malformed:
+            notes.append(f"ignored {self.malformed} malformed line(s) on the result channel")
+        if self.unasked:
+            notes.append(f"ignored {self.unasked} line(s) on the result channel that "
+                         "answered no question")
+        return notes
+
+    def output(self) -> str:
+        """The tail of what the child printed, as safe text."""
+        if self._log is None:
+            return ""
+        self._log.seek(0, os.SEEK_END)
+        self._log.seek(max(0, self._log.tell() - LOG_TAIL))
+        return clean(self._log.read(), LOG_TAIL, keep_newlines=True)
+
+    def close(self) -> list[str]:
+        """Kill everything the child started and remove its traces; problems as notes."""
+        notes: list[str] = []
+        if self.proc is not None:
+            hostside.kill_all(self.proc, self.uid, self.cgroups)
+            if self.proc.stdin is not None:
+                try:
+                    self.proc.stdin.close()
+                except OSError:
+                    pass
+        if self._read_fd >= 0:
+            os.close(self._read_fd)
+            self._read_fd = -1
+        for problem in (hostside.remove_cgroups(self.cgroups),
+                        hostside.remove_tree(self.workdir) if self.workdir else ""):
+            if problem:
+                notes.append(problem)
+        return notes
+
+    def finish_log(self) -> str:
+        text = self.output()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        return text
 
 
-def _kill(proc, token: str, uid: int) -> None:
-    """Kill the child's process group, then every process that left it: those carrying this
-    run's token and, with a per-child uid, every process of that uid (which nothing else
-    uses, so even one that cleared its environment and changed session is found)."""
+def _child_env(workdir: str) -> dict[str, str]:
+    keep = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT") if k in os.environ}
+    return {**keep, "HOME": workdir, "TMPDIR": workdir, "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": workdir,
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "CI": "true"}
+
+
+def _parse(line: bytes) -> dict[str, Any] | None:
     try:
-        os.killpg(proc.pid, signal.SIGKILL)  # start_new_session: its pgid is its pid
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    if not os.path.isdir("/proc"):
-        return
-    needle = f"GDCOURSE_GRADE_TOKEN={token}".encode()
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if uid >= 0 and entry.stat().st_uid == uid:
-                os.kill(int(entry.name), signal.SIGKILL)
-                continue
-            with open(f"/proc/{entry.name}/environ", "rb") as f:
-                if needle in f.read():
-                    os.kill(int(entry.name), signal.SIGKILL)
-        except OSError:
-            continue
-
-
-def _parse(data: bytes) -> tuple[list[dict], int]:
-    events, garbled = [], 0
-    for line in data.split(b"\n"):
-        if not line.strip():
-            continue
-        try:
-            ev = json.loads(line)
-        except (ValueError, RecursionError):   # RecursionError: nesting too deep to parse
-            garbled += 1
-            continue
-        if isinstance(ev, dict):
-            events.append(ev)
-        else:
-            garbled += 1
-    return events, garbled
+        data = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _exit_reason(code: int | None) -> str:
     if code is None:
         return "unknown"
-    if code < 0:
-        sig = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else -code
+    if code < 0 or code > 128:
+        number = -code if code < 0 else code - 128
+        sig = signal.Signals(number).name if number in signal.Signals._value2member_map_ \
+            else str(number)
         why = {"SIGKILL": " (killed: memory or time limit?)", "SIGXCPU": " (CPU time limit)",
-               "SIGSEGV": " (crashed)"}.get(str(sig), "")
+               "SIGSEGV": " (crashed)"}.get(sig, "")
         return f"killed by {sig}{why}"
     return f"exit code {code} (os._exit in the submission?)"

@@ -1,0 +1,167 @@
+"""Inside the child, before any student code: join the cgroups, reshape the file system the
+child sees, give up every privilege.
+
+The grader starts the child through ``unshare`` (mount + PID namespaces; a user namespace
+too when the grader is not root), so the mounts made here are the child's alone and vanish
+with it:
+
+    /tmp                  a fresh small tmpfs holding only the child's working directory
+    hidden, solutions,    an empty tmpfs each (the instructor's checks, exercises/source,
+    submissions' folders  the classmates' files)
+    a directory the       a tmpfs of mode 0755 holding bind mounts of exactly the paths the
+    child's uid cannot    interpreter needs (Python under a /root of mode 0700): honest
+    traverse              imports at call time keep working, the rest of /root stays unseen
+    gdcourse              read-only
+
+Then the uid drop (``setresuid`` to a uid no account uses; root grader) or the loss of every
+capability (user namespace), and ``PR_SET_NO_NEW_PRIVS``, so no setuid helper gives any back.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import stat
+
+__all__ = ["join_cgroups", "reshape", "drop_privileges", "traversable"]
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC = 1, 2, 4, 32, 4096, 16384
+MNT_DETACH = 2
+PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE = 38, 4
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str = "") -> None:
+    _check(_libc.mount(source.encode(), target.encode(),
+                       fstype.encode() if fstype else None, flags,
+                       data.encode() if data else None), f"mount {target}")
+
+
+def join_cgroups(dirs: list[str]) -> None:
+    """Move this process (and so everything it starts) into the submission's cgroups."""
+    for d in dirs:
+        with open(os.path.join(d, "cgroup.procs"), "w") as f:
+            f.write("0")
+
+
+def traversable(path: str, uid: int, gid: int, *, read: bool = False) -> bool:
+    """Can ``uid``/``gid`` (no supplementary groups) enter ``path`` (and list it)?"""
+    st = os.stat(path)
+    shift = 6 if st.st_uid == uid else 3 if st.st_gid == gid else 0
+    need = (stat.S_IXOTH | (stat.S_IROTH if read else 0)) << shift
+    return uid == 0 or (st.st_mode & need) == need
+
+
+def _shadow(directory: str, keep: list[str], *, mode: str, stage: str,
+            size: str = "16m", owner: int = 0) -> None:
+    """Replace ``directory`` by an empty tmpfs that holds bind mounts of ``keep`` (paths
+    inside it, each mounted at the same place)."""
+    children = sorted({os.path.relpath(k, directory).split(os.sep)[0] for k in keep})
+    staged = []
+    for i, child in enumerate(children):
+        src, mark = os.path.join(directory, child), os.path.join(stage, str(i))
+        if os.path.isdir(src):
+            os.mkdir(mark)
+        else:
+            open(mark, "w").close()
+        _mount(src, mark, None, MS_BIND | MS_REC)
+        staged.append((child, mark, os.path.isdir(src)))
+    _mount("tmpfs", directory, "tmpfs", MS_NOSUID | MS_NODEV,
+           f"mode={mode},size={size},uid={owner},gid={owner}")
+    for child, mark, is_dir in staged:
+        target = os.path.join(directory, child)
+        if is_dir:
+            os.mkdir(target)
+        else:
+            open(target, "w").close()
+        _mount(mark, target, None, MS_BIND | MS_REC)
+        _check(_libc.umount2(mark.encode(), MNT_DETACH), f"umount {mark}")
+
+
+def _inside(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def reshape(*, needed: list[str], workdir: str, hide: list[str], readonly: list[str],
+            uid: int, gid: int) -> list[str]:
+    """Apply the file system plan of the module docstring; returns what it could not do."""
+    skipped: list[str] = []
+    needed = sorted({os.path.realpath(p) for p in needed if os.path.exists(p)})
+    stage = "/dev/shm" if os.path.isdir("/dev/shm") else "/run"
+    stage = os.path.join(stage, f"gdcourse-stage-{os.getpid()}")
+    _mount("tmpfs", stage if os.path.isdir(stage) else _mkdir(stage), "tmpfs", 0, "mode=0700")
+    # 1. Let the child's uid reach the interpreter: every blocking directory on the way to a
+    #    needed path is replaced by a traversable tmpfs holding just the way onward.
+    for path in needed:
+        parts = path.strip(os.sep).split(os.sep)
+        for depth in range(len(parts)):
+            d = os.sep + os.sep.join(parts[:depth])
+            if not traversable(d, uid, gid):
+                _shadow(d, [p for p in needed if _inside(p, d) and p != d], mode="0755",
+                        stage=stage)
+        if not traversable(path, uid, gid, read=True):
+            skipped.append(f"{path} (not readable by the child's uid)")
+    # 2. /tmp: only the child's own working directory.
+    tmp = os.path.dirname(workdir)
+    _shadow(tmp, [p for p in needed if _inside(p, tmp)], mode="1777", stage=stage,
+            size="256m")
+    os.mkdir(workdir, 0o700)
+    os.chown(workdir, uid, gid)
+    # 3. What the child must not read: empty in its view (unless it holds what it needs).
+    for h in hide:
+        h = os.path.realpath(h)
+        if not os.path.isdir(h) or _inside(tmp, h) or _inside(h, tmp):
+            continue
+        if h in needed or _inside(workdir, h):
+            skipped.append(f"{h} (the child needs it)")
+            continue
+        _shadow(h, [p for p in needed if _inside(p, h)], mode="0555", stage=stage, size="1m")
+    for r in readonly:
+        if os.path.isdir(r):
+            _mount(r, r, None, MS_BIND | MS_REC)
+            _mount(r, r, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID)
+    _libc.umount2(stage.encode(), MNT_DETACH)
+    return skipped
+
+
+def _mkdir(path: str) -> str:
+    os.mkdir(path, 0o700)
+    return path
+
+
+def drop_privileges(uid: int) -> None:
+    """Become ``uid`` (>= 0) for good, or (-1, in a user namespace) lose every capability;
+    then no exec can raise privileges again."""
+    if uid >= 0:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        if os.getresuid() != (uid, uid, uid):
+            raise SystemExit("could not give up root")
+    else:
+        _drop_capabilities()
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "PR_SET_NO_NEW_PRIVS")
+
+
+def _drop_capabilities() -> None:
+    """capset(all zero) for this process: namespace root keeps its uid but no power."""
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    for cap in range(64):
+        if _libc.prctl(24, cap, 0, 0, 0) != 0:     # PR_CAPBSET_DROP; past the last cap: EINVAL
+            break
+    header, data = Header(0x20080522, 0), (Data * 2)()
+    _check(_libc.capset(ctypes.byref(header), data), "capset")
