@@ -14,8 +14,15 @@ import pytest
 
 from gdcourse.errors import InvalidArgumentError
 from gdcourse.grading import export
-from gdcourse.grading.export import (atomic_write, file_names, gradescope, write_csv,
-                                     write_json, write_json_dir, write_reports)
+from gdcourse.grading.export import (
+    atomic_write,
+    file_names,
+    gradescope,
+    write_csv,
+    write_json,
+    write_json_dir,
+    write_reports,
+)
 from gdcourse.grading.report import summary_line, text_report
 from gdcourse.grading.results import CheckResult, SubmissionResult
 from gdcourse.grading.roster import read_roster, student_of
@@ -104,7 +111,7 @@ def test_flags_reach_the_instructor_never_the_student():
     assert "ValueError" in gradescope(r)["output"]
 
 
-# --- hostile names and notes ----------------------------------------------------------------------
+# --- hostile names and notes ------------------------------------------------------------
 
 def test_hostile_names_and_notes_cannot_crash_or_forge_anything(tmp_path):
     nasty = [
@@ -143,7 +150,7 @@ def test_file_names_are_plain_when_they_can_be():
     assert names == ["s0_correct.py.txt", "dir__x.ipynb.txt"]
 
 
-# --- atomic writes ---------------------------------------------------------------------------------
+# --- atomic writes ------------------------------------------------------------
 
 def test_reports_replace_a_planted_link_instead_of_following_it(tmp_path):
     victim = tmp_path / "victim"
@@ -194,7 +201,7 @@ def test_a_directory_where_the_json_goes_is_an_error_in_words(tmp_path):
         write_json([_result("a.py", 1)], tmp_path / "results.json")
 
 
-# --- the roster -------------------------------------------------------------------------------------
+# --- the roster ------------------------------------------------------------
 
 def test_roster_errors_say_what_is_expected(tmp_path):
     bad = tmp_path / "r.csv"

@@ -1,0 +1,131 @@
+"""``gdcourse grade`` as an instructor runs it: file names that look like options, class runs
+without --exercise, outputs that cannot be written, submissions that cannot be graded. Most
+tests stand in for the grading itself (runner.grade) to stay fast; one grades for real."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from gdcourse.cli import main
+from gdcourse.grading import runner
+from gdcourse.grading.results import CheckResult, SubmissionResult
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTION_02 = ROOT / "exercises" / "source" / "02_linear_regression.py"
+
+
+def _fake(path: str, points: float = 1.0, note: str = "") -> SubmissionResult:
+    if "missing" in path:
+        return SubmissionResult(path, "?", notes=[f"not graded: no submission file {path!r}"])
+    return SubmissionResult(path, "02", [CheckResult("linear", "linear", points, 1.0,
+                                                     "passed" if points else "failed")],
+                            notes=[note] if note else [])
+
+
+@pytest.fixture
+def graded(monkeypatch):
+    """runner.grade replaced: records its arguments, returns one result per path."""
+    calls: list[dict] = []
+
+    def fake_grade(paths, *, progress=None, **kwargs):
+        calls.append({"paths": [str(p) for p in paths], **kwargs})
+        results = [_fake(str(p), note=kwargs.get("note", "")) for p in paths]
+        for r in results:
+            if progress:
+                progress(r)
+        return results
+
+    monkeypatch.setattr(runner, "grade", fake_grade)
+    return calls
+
+
+def test_a_file_named_like_an_option_never_sets_one(tmp_path, monkeypatch, graded, capsys):
+    monkeypatch.chdir(tmp_path)
+    for name in ("--hidden=evil.ipynb", "alice.ipynb"):
+        Path(name).write_text("{}")
+    (tmp_path / "evil.ipynb").mkdir()
+    # What the shell makes of `gdcourse grade --exercise 02 *.ipynb`:
+    with pytest.raises(SystemExit) as stop:
+        main(["grade", "--exercise", "02", "--hidden=evil.ipynb", "alice.ipynb"])
+    assert stop.value.code == 2 and graded == []
+    assert "is also the name of a file here" in capsys.readouterr().err
+    # Abbreviations are off, so `--hid=evil.ipynb` cannot slip past either.
+    Path("--hid=evil.ipynb").write_text("{}")
+    with pytest.raises(SystemExit):
+        main(["grade", "--exercise", "02", "--hid=evil.ipynb", "alice.ipynb"])
+    assert graded == []
+    # After --, as the README writes it, the same name is just a submission.
+    assert main(["grade", "--exercise", "02", "--", "--hidden=evil.ipynb", "alice.ipynb"]) == 0
+    assert graded[0]["paths"] == ["--hidden=evil.ipynb", "alice.ipynb"]
+    assert graded[0]["hidden"] is None
+
+
+def test_a_class_needs_an_exercise(tmp_path, graded, capsys):
+    assert main(["grade", "--", "a.ipynb", "b.ipynb"]) == 2
+    assert "needs --exercise NN" in capsys.readouterr().err and graded == []
+    assert main(["grade", "--", "a.ipynb"]) == 0          # one file may declare its own
+    assert graded[0]["exercise"] is None
+
+
+def test_what_cannot_be_graded_or_written_is_listed_after_everything_else(
+        tmp_path, graded, capsys):
+    (tmp_path / "class.json").mkdir()                     # a directory where --json goes
+    code = main(["grade", "--exercise", "02", "--csv", str(tmp_path / "class.csv"),
+                 "--json", str(tmp_path / "class.json"), "--reports", str(tmp_path / "r"),
+                 "--", "a.py", "missing.py", "b.py"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "graded 2 of 3 submission(s)" in err
+    assert "could not grade 1:" in err and "missing.py" in err
+    assert "could not write 1:" in err and "class.json" in err
+    rows = list(csv.DictReader((tmp_path / "class.csv").read_text().splitlines()))
+    assert [r["submission"] for r in rows] == ["a.py", "missing.py", "b.py"]
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
+        "a.py.txt", "b.py.txt", "missing.py.txt"]
+
+
+def test_a_lone_surrogate_under_v_is_printed_not_raised(tmp_path, monkeypatch, capsys):
+    def fake_grade(paths, *, progress=None, **kwargs):
+        results = [_fake(str(p), note="cell 1: ValueError: \ud800 and \x1b[2J") for p in paths]
+        for r in results:
+            progress(r)
+        return results
+
+    monkeypatch.setattr(runner, "grade", fake_grade)
+    assert main(["grade", "-v", "--csv", str(tmp_path / "c.csv"), "--", "a.py"]) == 0
+    out = capsys.readouterr().out
+    assert "ValueError: \ufffd and \\x1b[2J" in out
+    assert "\ufffd" in (tmp_path / "c.csv").read_text(encoding="utf-8")
+
+
+def test_a_bad_roster_fails_before_grading(tmp_path, graded, capsys):
+    (tmp_path / "roster.csv").write_text("who\nalice\n")
+    assert main(["grade", "--exercise", "02", "--roster", str(tmp_path / "roster.csv"),
+                 "--", "a.py"]) == 1
+    assert "needs a file column" in capsys.readouterr().err and graded == []
+
+
+def test_grade_end_to_end_with_a_roster_and_a_missing_file(tmp_path, capsys):
+    """Real grading: the solution scores full marks under its student's id; the missing
+    file is listed and the command exits 1, after writing everything else."""
+    sub = tmp_path / "alice.py"
+    sub.write_text(SOLUTION_02.read_text())
+    (tmp_path / "roster.csv").write_text("file,student_id,name\nalice.py,s1,Alice\n"
+                                         "bob.py,s2,Bob\n")
+    code = main(["grade", "--exercise", "02", "--roster", str(tmp_path / "roster.csv"),
+                 "--csv", str(tmp_path / "class.csv"), "--json-dir", str(tmp_path / "gs"),
+                 "--timeout", "60", "--", str(sub), str(tmp_path / "bob.py")])
+    err = capsys.readouterr().err
+    assert code == 1 and "could not grade 1:" in err and "bob.py" in err
+    text = (tmp_path / "class.csv").read_text()
+    rows = {r["student"]: r for r in csv.DictReader(text.splitlines())}
+    assert rows["s1"]["name"] == "Alice" and rows["s1"]["percent"] == "100.0"
+    assert rows["s2"]["score"] == "0"
+    data = json.loads((tmp_path / "gs" / f"{os.fspath(sub).replace('/', '__')}.json")
+                      .read_text())
+    assert data["score"] == sum(t["max_score"] for t in data["tests"]) > 0
