@@ -4,6 +4,7 @@
     f        Model     f(x, params) -> preds
     loss_fn  LossFn    loss_fn(preds, y) -> a scalar tensor
     device   Device    a torch.device, a name such as "cuda:0", or None (where it is)
+    lr       Lr        one number, or a tensor of per-element rates shaped like its parameter
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, Protocol, TypeAlias
 
 import torch
 
-__all__ = ["Device", "LossFn", "Model", "Optimizer", "Params"]
+__all__ = ["Device", "LossFn", "Lr", "Model", "Optimizer", "Params"]
 
 Params: TypeAlias = torch.Tensor | Sequence[torch.Tensor]
 # The model's second argument is whatever params the caller passed (a tensor or a list), so
@@ -21,6 +22,7 @@ Params: TypeAlias = torch.Tensor | Sequence[torch.Tensor]
 Model: TypeAlias = Callable[[torch.Tensor, Any], torch.Tensor]
 LossFn: TypeAlias = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 Device: TypeAlias = torch.device | str | None
+Lr: TypeAlias = float | torch.Tensor
 
 
 class Optimizer(Protocol):

@@ -1,4 +1,8 @@
-"""Boundary checks shared by the public functions (private: messages are the API)."""
+"""Boundary checks shared by the public functions (private: messages are the API).
+
+Each rule lives here once: a learning rate (one, many, or one per params tensor), a step
+count, a number >= 0, a number in [0, 1) such as a momentum, tensors, lengths, devices.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,18 @@ from collections.abc import Sequence
 
 import torch
 
+from ._types import Lr
 from .errors import DeviceMismatchError, InvalidArgumentError, ShapeError
 
+_LR_EXAMPLE = "torch.logspace(-6, -3, 100)"
 
-def check_lr(lr, *, name: str = "lr") -> float:
+
+def _is_lr(value: float) -> bool:
+    """The rule for a learning rate: a positive finite number."""
+    return math.isfinite(value) and value > 0
+
+
+def check_lr(lr: object, *, name: str = "lr") -> float:
     """``lr`` as a float, or InvalidArgumentError unless it is a positive finite number."""
     if isinstance(lr, torch.Tensor) and lr.numel() == 1:
         lr = lr.item()
@@ -18,11 +30,84 @@ def check_lr(lr, *, name: str = "lr") -> float:
         raise InvalidArgumentError(
             f"{name} must be a positive number, got {type(lr).__name__} {lr!r}; try {name}=1e-3"
         )
-    if not math.isfinite(lr) or lr <= 0:
+    if not _is_lr(lr):
         raise InvalidArgumentError(
             f"{name} must be a positive finite number, got {lr!r}; try a small value such as 1e-3"
         )
     return float(lr)
+
+
+def check_lr_values(lrs: object) -> torch.Tensor:
+    """Many learning rates (a sequence, array or tensor) as a flat float64 CPU tensor, each
+    a positive finite number; InvalidArgumentError otherwise."""
+    if isinstance(lrs, torch.Tensor):
+        values = lrs.detach().cpu().to(torch.float64).reshape(-1)
+    elif isinstance(lrs, Sequence) or hasattr(lrs, "__array__"):
+        try:
+            values = torch.as_tensor(list(lrs) if isinstance(lrs, Sequence) else lrs,
+                                     dtype=torch.float64).reshape(-1)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise InvalidArgumentError(f"lrs must be numbers, got {lrs!r}") from err
+    else:
+        raise InvalidArgumentError(
+            f"lrs must be a sequence or 1-D tensor of learning rates, got {type(lrs).__name__}; "
+            f"try {_LR_EXAMPLE}"
+        )
+    if values.numel() == 0:
+        raise InvalidArgumentError(f"lrs is empty; give at least one learning rate, e.g. "
+                                   f"{_LR_EXAMPLE}")
+    bad = [v for v in values.tolist() if not _is_lr(v)]
+    if bad:
+        raise InvalidArgumentError(f"every lr must be a positive finite number, got {bad[:3]}")
+    return values
+
+
+def check_param_lrs(lr: object, params: list[torch.Tensor]) -> list[Lr]:
+    """One lr per params tensor: a number (check_lr), or a tensor of per-element rates shaped
+    like its parameter, each finite and >= 0 (0 freezes an element)."""
+    if isinstance(lr, torch.Tensor) and lr.numel() > 1:
+        if len(params) != 1:
+            raise ShapeError(
+                f"a tensor of per-element lrs fits one params tensor, but there are "
+                f"{len(params)}; pass a list with one lr (number or tensor) per params tensor")
+        lr = [lr]
+    if isinstance(lr, str) or not isinstance(lr, Sequence):
+        return [check_lr(lr)] * len(params)
+    if len(lr) != len(params):
+        raise ShapeError(
+            f"got {len(lr)} learning rates for {len(params)} parameter tensors; pass one lr "
+            "per parameter tensor, or a single number for all of them")
+    out: list[Lr] = []
+    for i, (r, p) in enumerate(zip(lr, params)):
+        if not (isinstance(r, torch.Tensor) and r.numel() > 1):
+            out.append(check_lr(r, name=f"lr[{i}]"))
+            continue
+        if not _broadcasts_to(r.shape, p.shape):
+            raise ShapeError(
+                f"lr[{i}] has shape {tuple(r.shape)} but its parameter has shape "
+                f"{tuple(p.shape)}; per-element lrs must have the parameter's shape")
+        if not (r.is_floating_point() and bool(torch.isfinite(r).all()) and bool((r >= 0).all())):
+            raise InvalidArgumentError(
+                f"lr[{i}] must hold finite floats >= 0 (0 freezes an element), got {r}")
+        out.append(r.detach().to(device=p.device, dtype=p.dtype))
+    return out
+
+
+def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
+    try:
+        return torch.broadcast_shapes(shape, target) == target
+    except RuntimeError:
+        return False
+
+
+def check_unit(value: object, *, name: str, closed: bool = False) -> float:
+    """A number in [0, 1) (or [0, 1] when ``closed``): a momentum, a dampening, a beta."""
+    ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value
+          and (value <= 1 if closed else value < 1))
+    if not ok:
+        raise InvalidArgumentError(
+            f"{name} must be a number in [0, 1{']' if closed else ')'}, got {value!r}")
+    return float(value)  # type: ignore[arg-type]  # ok says it is an int or float
 
 
 def check_steps(steps, *, name: str = "steps") -> int:

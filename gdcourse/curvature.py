@@ -20,10 +20,11 @@ from collections.abc import Callable
 
 import torch
 
-from ._validate import as_param_list, check_tensor
+from ._validate import as_param_list, check_tensor, check_unit
 from .errors import InvalidArgumentError
 
-__all__ = ["max_hessian_eigenvalue", "max_stable_lr", "mse_hessian", "stable_lr_limit"]
+__all__ = ["max_hessian_eigenvalue", "max_stable_lr", "momentum_factor", "mse_hessian",
+           "stable_lr_limit"]
 
 
 def max_hessian_eigenvalue(
@@ -154,15 +155,37 @@ def mse_hessian(X: torch.Tensor) -> torch.Tensor:
     return 2.0 / n * X.mT @ X  # (P, N) @ (N, P) -> (P, P)
 
 
-def stable_lr_limit(H, momentum: float = 0.0) -> float:
+def stable_lr_limit(H: torch.Tensor, momentum: float = 0.0) -> float:
     """The largest stable lr for descent on a quadratic with Hessian H: 2 (1 + mu) / lambda_max.
 
     Plain descent (mu = 0) is stable when |1 - lr lambda| < 1 for every eigenvalue lambda;
-    heavy-ball momentum widens that to lr lambda < 2 (1 + mu).
+    heavy-ball momentum widens that by :func:`momentum_factor`.
 
     >>> stable_lr_limit(torch.diag(torch.tensor([1.0, 4.0])))
     0.5
     """
     H = torch.as_tensor(H, dtype=torch.float64).cpu()
     lam = float(torch.linalg.eigvalsh(H)[-1])
-    return 2.0 * (1.0 + momentum) / lam if lam > 0 else math.inf
+    return 2.0 * momentum_factor(momentum) / lam if lam > 0 else math.inf
+
+
+def momentum_factor(momentum: float = 0.0, *, dampening: float = 0.0,
+                    nesterov: bool = False) -> float:
+    """How far SGD with momentum may go past plain descent's limit: lr < factor * 2 / lambda.
+
+    On a quadratic, heavy ball (v <- mu v + (1 - dampening) g, theta <- theta - lr v) is
+    stable for lr lambda < 2 (1 + mu) / (1 - dampening); Nesterov for
+    lr lambda < 2 (1 + mu) / (1 + 2 mu), which never reaches plain descent's limit.
+
+    >>> momentum_factor(0.9), round(momentum_factor(0.9, nesterov=True), 4)
+    (1.9, 0.6786)
+    """
+    mu = check_unit(momentum, name="momentum")
+    dampening = check_unit(dampening, name="dampening", closed=True)
+    if nesterov:
+        return (1 + mu) / (1 + 2 * mu)
+    if not mu:
+        return 1.0
+    if dampening == 1:
+        return math.inf  # only the first gradient ever enters the buffer
+    return (1 + mu) / (1 - dampening)

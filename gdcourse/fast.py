@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._validate import check_lr, check_same_length, check_steps, check_tensor
+from ._validate import check_lr, check_same_length, check_steps, check_tensor, check_unit
 from .curvature import mse_hessian, stable_lr_limit
 from .errors import DivergenceError, InvalidArgumentError, ShapeError
 
@@ -140,9 +140,7 @@ def _check_inputs(X, y, params0, momentum, at, steps, target_loss, explode_facto
     if X.shape[1] != params0.shape[0]:
         raise ShapeError(f"X has {X.shape[1]} columns (features) but params0 has "
                          f"{params0.shape[0]} values; they must match")
-    if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) \
-            or not 0 <= momentum < 1:
-        raise InvalidArgumentError(f"momentum must be a number in [0, 1), got {momentum!r}")
+    check_unit(momentum, name="momentum")
     if target_loss is not None and not (isinstance(target_loss, (int, float))
                                         and math.isfinite(target_loss)):
         raise InvalidArgumentError(f"target_loss must be a finite number, got {target_loss!r}")

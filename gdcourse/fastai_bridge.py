@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ._validate import check_lr, check_steps
-from .errors import InvalidArgumentError, MissingExtraError
+from ._validate import check_lr, check_steps, check_unit
+from .errors import MissingExtraError
 from .quadratic import _check_data, _cpu64, _from_standard, _standardizer, least_squares, quadratic
 from .recipe import init_params, mse
 
@@ -173,8 +173,7 @@ def fit_with_fastai(t: torch.Tensor, y: torch.Tensor, *, lr: float = 0.3, epochs
     lr, epochs = check_lr(lr), check_steps(epochs, name="epochs")
     n = t.shape[0]
     bs = n if batch_size is None else check_steps(batch_size, name="batch_size")
-    if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
-        raise InvalidArgumentError(f"momentum must be a number in [0, 1), got {momentum!r}")
+    momentum = check_unit(momentum, name="momentum")
 
     m, s = _standardizer(t)
     u = ((t.to(torch.float64) - m) / s).to(y.dtype)

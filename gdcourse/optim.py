@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 import torch
 
-from ._optim_checks import Lr, check_lrs, check_unit, check_weight_decay
-from ._validate import as_param_list, check_number
+from ._types import Lr
+from ._validate import as_param_list, check_number, check_param_lrs, check_unit
+from .curvature import momentum_factor
 from .errors import InvalidArgumentError, ShapeError
 
 __all__ = ["sgd_step", "adam_step", "Optimizer", "SGD", "Adam", "build", "OPTIMIZERS",
@@ -131,7 +132,7 @@ class Optimizer:
         self.params = as_param_list(params)
         if not self.params:
             raise InvalidArgumentError("the optimizer got an empty list of params")
-        self.lrs = check_lrs(lr, self.params)
+        self.lrs = check_param_lrs(lr, self.params)
         if schedule is not None and not callable(schedule):
             raise InvalidArgumentError(
                 f"schedule must be callable as schedule(t) -> factor, got "
@@ -217,7 +218,7 @@ class SGD(Optimizer):
         super().__init__(params, lr=lr, schedule=schedule)
         self.momentum = check_unit(momentum, name="momentum")
         self.dampening = check_unit(dampening, name="dampening", closed=True)
-        self.weight_decay = check_weight_decay(weight_decay)
+        self.weight_decay = check_number(weight_decay, name="weight_decay")
         if nesterov and (self.momentum == 0 or self.dampening != 0):
             raise InvalidArgumentError(
                 f"Nesterov needs momentum > 0 and dampening = 0, got momentum={momentum} and "
@@ -252,7 +253,7 @@ class Adam(Optimizer):
         self.betas = (check_unit(betas[0], name="beta1 (betas[0])"),
                       check_unit(betas[1], name="beta2 (betas[1])"))
         self.eps = check_number(eps, name="eps")
-        self.weight_decay = check_weight_decay(weight_decay)
+        self.weight_decay = check_number(weight_decay, name="weight_decay")
 
     def _update(self, p, g, state, lr):
         adam_step(p, g, state, lr=lr, betas=self.betas, eps=self.eps,
@@ -299,30 +300,27 @@ def _lookup(name) -> tuple[type, dict]:
     return OPTIMIZERS[key]
 
 
-def stability_factor(name: str, **hyper) -> float:
+def stability_factor(name: str, *, momentum: float | None = None,
+                     dampening: float | None = None, nesterov: bool | None = None) -> float:
     """How far an optimizer of the SGD family may go past plain descent's limit 2 / lambda_max.
 
     On a quadratic loss, descent with this optimizer converges exactly when
 
-        lr < stability_factor(name, **hyper) * 2 / lambda_max
+        lr < stability_factor(name, ...) * 2 / lambda_max
 
     with factor 1 (sgd), (1 + mu) / (1 - dampening) (heavy ball) and
-    (1 + mu) / (1 + 2 mu) (Nesterov, which never reaches plain descent's limit). Adam is not
-    limited by the curvature this way and gives inf.
+    (1 + mu) / (1 + 2 mu) (Nesterov, which never reaches plain descent's limit); the math is
+    :func:`gdcourse.curvature.momentum_factor`. Hyper-parameters left None take the
+    defaults registered under ``name``. Adam is not limited by the curvature this way and
+    gives inf.
 
     >>> stability_factor("momentum"), round(stability_factor("nesterov"), 4)
     (1.9, 0.6786)
     """
     cls, defaults = _lookup(name)
-    hyper = {**defaults, **hyper}
     if cls is Adam:
         return math.inf
-    mu = check_unit(hyper.get("momentum", 0.0), name="momentum")
-    dampening = check_unit(hyper.get("dampening", 0.0), name="dampening", closed=True)
-    if hyper.get("nesterov", False):
-        return (1 + mu) / (1 + 2 * mu)
-    if not mu:
-        return 1.0
-    if dampening == 1:
-        return math.inf  # only the first gradient ever enters the buffer
-    return (1 + mu) / (1 - dampening)
+    given = {"momentum": momentum, "dampening": dampening, "nesterov": nesterov}
+    hyper = {**defaults, **{k: v for k, v in given.items() if v is not None}}
+    return momentum_factor(hyper.get("momentum", 0.0), dampening=hyper.get("dampening", 0.0),
+                           nesterov=bool(hyper.get("nesterov", False)))

@@ -23,14 +23,13 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 
-from ._validate import check_same_length, check_steps, check_tensor
+from ._validate import check_lr_values, check_same_length, check_steps, check_tensor, check_unit
 from .curvature import mse_hessian, stable_lr_limit
-from .errors import InvalidArgumentError, ShapeError
+from .errors import ShapeError
 
 __all__ = ["lr_sweep", "LRSweep"]
 
@@ -100,29 +99,6 @@ def _one_thread_if_small(device: torch.device, work: int):
         torch.set_num_threads(before)
 
 
-def _check_lrs(lrs) -> torch.Tensor:
-    if isinstance(lrs, torch.Tensor):
-        values = lrs.detach().cpu().to(torch.float64).reshape(-1)
-    elif isinstance(lrs, Sequence) or hasattr(lrs, "__array__"):
-        try:
-            values = torch.as_tensor(list(lrs) if isinstance(lrs, Sequence) else lrs,
-                                     dtype=torch.float64).reshape(-1)
-        except (TypeError, ValueError, RuntimeError) as err:
-            raise InvalidArgumentError(f"lrs must be numbers, got {lrs!r}") from err
-    else:
-        raise InvalidArgumentError(
-            f"lrs must be a sequence or 1-D tensor of learning rates, got {type(lrs).__name__}; "
-            "try torch.logspace(-6, -3, 100)"
-        )
-    if values.numel() == 0:
-        raise InvalidArgumentError("lrs is empty; give at least one learning rate, e.g. "
-                                   "torch.logspace(-6, -3, 100)")
-    if not bool((torch.isfinite(values) & (values > 0)).all()):
-        bad = values[~(torch.isfinite(values) & (values > 0))][:3].tolist()
-        raise InvalidArgumentError(f"every lr must be a positive finite number, got {bad}")
-    return values
-
-
 def lr_sweep(X: torch.Tensor, y: torch.Tensor, lrs, *, steps: int,
              params0: torch.Tensor | None = None, seed: int | None = None,
              momentum: float = 0.0, explode_factor: float = 1e8) -> LRSweep:
@@ -160,7 +136,7 @@ def lr_sweep(X: torch.Tensor, y: torch.Tensor, lrs, *, steps: int,
     """
     began = time.perf_counter()
     steps = check_steps(steps)
-    lr_values = _check_lrs(lrs)
+    lr_values = check_lr_values(lrs)
     check_tensor(X, name="X")
     check_tensor(y, name="y")
     if X.dim() != 2 or y.dim() != 1:
@@ -168,9 +144,7 @@ def lr_sweep(X: torch.Tensor, y: torch.Tensor, lrs, *, steps: int,
                          f"{tuple(X.shape)} and {tuple(y.shape)}; for the quadratic use "
                          "X = design_matrix_quadratic(t)")
     n = check_same_length(X=X, y=y)
-    if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) \
-            or not 0 <= momentum < 1:
-        raise InvalidArgumentError(f"momentum must be a number in [0, 1), got {momentum!r}")
+    momentum = check_unit(momentum, name="momentum")
     L, P = lr_values.numel(), X.shape[1]
     dtype = torch.promote_types(X.dtype, y.dtype)
     if not dtype.is_floating_point:

@@ -144,3 +144,14 @@ def test_stable_lr_limit_widens_with_momentum():
     H = torch.diag(torch.tensor([0.5, 8.0], dtype=torch.float64))
     assert stable_lr_limit(H) == 0.25
     assert stable_lr_limit(H, momentum=0.9) == pytest.approx(2 * 1.9 / 8.0)
+
+
+def test_momentum_limit_is_one_rule_for_curvature_and_optim():
+    from gdcourse.curvature import momentum_factor, stable_lr_limit
+
+    H = torch.diag(torch.tensor([1.0, 8.0], dtype=torch.float64))
+    for mu in (0.0, 0.5, 0.9):
+        assert stable_lr_limit(H, mu) == 2 * momentum_factor(mu) / 8.0
+        assert gd.optim.stability_factor("momentum", momentum=mu) == momentum_factor(mu)
+    with pytest.raises(gd.InvalidArgumentError, match=r"momentum must be a number in \[0, 1\)"):
+        stable_lr_limit(H, 1.0)

@@ -385,3 +385,8 @@ def test_runs_on_the_params_device(problem, name):
             opt.step()
         finals.append(p.detach().cpu())
     torch.testing.assert_close(finals[0], finals[1], rtol=1e-9, atol=1e-9)
+
+
+def test_stability_factor_refuses_a_misspelt_hyper_parameter():
+    with pytest.raises(TypeError, match="momentm"):
+        gd.optim.stability_factor("momentum", momentm=0.5)
