@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Figures render off-screen (no display in CI or over ssh).
 export MPLBACKEND := Agg
 
-.PHONY: demo test venv lint clean bench
+.PHONY: demo test venv lint clean bench book
 
 demo: $(STAMP)
 	$(PY) -m gdcourse fit --plot fit.png
@@ -21,13 +21,18 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m gdcourse bench
 
+# The course book (Jupyter Book 1.x, offline): lectures executed once (cached in book/_build),
+# exercises as committed. The last line printed is the path of the site's index.html.
+book: $(STAMP)
+	$(PY) book/build.py
+
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -c constraints.txt torch==2.13.0
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,lectures,fastai]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,lectures,fastai,book]"
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis book/_build

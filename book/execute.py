@@ -40,6 +40,14 @@ class Executed:
                    if any(k.startswith("image/") for k in out.get("data", {})))
 
     @property
+    def animations(self) -> int:
+        """Number of matplotlib animations shown as JavaScript players (``to_jshtml()``):
+        each is one more image on the page, its frames swapped in by the player."""
+        return sum("".join(out.get("data", {}).get("text/html", "")).count("new Animation(")
+                   for cell in self.nb.cells if cell.cell_type == "code"
+                   for out in cell.get("outputs", []))
+
+    @property
     def errors(self) -> list[str]:
         """Every error output as 'cell N: Name: message' (empty when nothing raised)."""
         return [f"cell {i}: {out.get('ename')}: {out.get('evalue')}"

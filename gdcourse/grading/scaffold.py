@@ -27,11 +27,34 @@ __all__ = ["strip_solutions", "split_cells", "render", "generate"]
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _MARK = re.compile(r"^# ?%%(.*)$")
+
+
+def _repository() -> str:
+    """The project's home address, written once: pyproject.toml's ``[project.urls]
+    Repository`` (this checkout's file, else the installed package's metadata)."""
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    if pyproject.is_file():
+        found = re.search(r'^Repository\s*=\s*"([^"]+)"', pyproject.read_text("utf-8"), re.M)
+        if found:
+            return found.group(1).rstrip("/")
+    from importlib.metadata import PackageNotFoundError, metadata
+    try:
+        urls = metadata("gdcourse").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        urls = []
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        if label.strip() == "Repository":
+            return url.strip().rstrip("/")
+    raise LookupError("gdcourse's repository address: no [project.urls] Repository in "
+                      "pyproject.toml or in the installed metadata")
+
+
 INSTALL_CELL = (
     "# On Colab or Kaggle, install gdcourse (torch is already there and is left alone).\n"
     "import os, sys\n"
     'if "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ:\n'
-    '    %pip install -q "gdcourse[colab] @ git+https://github.com/gdcourse/gdcourse"')
+    f'    %pip install -q "gdcourse[colab] @ git+{_repository()}"')
 
 
 def strip_solutions(text: str, *, name: str = "source") -> str:

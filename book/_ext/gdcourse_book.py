@@ -1,0 +1,106 @@
+"""Sphinx extension of the course book: launch links a student sees on every notebook page.
+
+sphinx-book-theme's launch menu knows Colab but not Kaggle. On each lecture and exercise
+page this adds Kaggle to that menu, and puts a row of links under the title: Open in Colab,
+Open in Kaggle, Download the notebook (the clean .ipynb from the repository, copied next to
+the site). Exercise pages also say how to do the exercise. Links come from book/home.py.
+
+Reads ``gdcourse_manifest`` (written by book/build.py): for each page, the repository path
+that Colab and Kaggle open, the notebook file to offer for download, and its kind.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import home  # noqa: E402  (book/home.py: the project's one home address)
+
+# matplotlib's to_jshtml() styles its buttons with Font Awesome from a CDN; the theme
+# already ships Font Awesome, so the page needs nothing from the network.
+_CDN_FONT_AWESOME = re.compile(r'<link[^>]*href="https://maxcdn\.bootstrapcdn\.com/font-awesome'
+                               r'[^>]*>\s*')
+
+
+def _pages(app) -> dict:
+    if not hasattr(app, "_gdcourse_pages"):
+        path = app.config.gdcourse_manifest
+        app._gdcourse_pages = json.loads(Path(path).read_text()) if path else {}
+    return app._gdcourse_pages
+
+
+def _links(app, page: dict) -> dict[str, str]:
+    options = app.config.html_theme_options
+    url, ref = options.get("repository_url"), options.get("repository_branch")
+    path = page["repo_path"]
+    return {"colab": home.colab_url(path, home=url, ref=ref),
+            "kaggle": home.kaggle_url(path, home=url, ref=ref),
+            "github": home.github_url(path, home=url, ref=ref)}
+
+
+def _bar(links: dict[str, str], download: str, page: dict) -> str:
+    name = html.escape(Path(page["repo_path"]).name)
+    a = '<a class="sd-btn sd-btn-outline-primary gdcourse-launch-{0}" href="{1}"{2}>{3}</a>'
+    buttons = [a.format("colab", html.escape(links["colab"]), "",
+                        '<i class="fa-solid fa-rocket"></i> Open in Colab'),
+               a.format("kaggle", html.escape(links["kaggle"]), "",
+                        '<i class="fa-brands fa-kaggle"></i> Open in Kaggle'),
+               a.format("download", html.escape(download), f' download="{name}"',
+                        f'<i class="fa-solid fa-download"></i> Download {name}')]
+    note = ""
+    if page["kind"] == "exercise":
+        note = ('<p class="gdcourse-exercise-note">This exercise is for you to fill in, so '
+                "the page shows it without outputs. Open it in Colab or Kaggle (its first "
+                "cell installs gdcourse there) or download it, replace every "
+                "<code>raise NotImplementedError(...)</code> with your code, and run the "
+                "<code>check(...)</code> cell under each task: it says which checks pass "
+                "and what differs where one fails.</p>")
+    elif page["kind"] == "lecture":
+        note = ('<p class="gdcourse-lecture-note">This page shows the lecture run top to '
+                "bottom on a CPU. Open it in Colab or Kaggle to run and change it yourself "
+                "(its first cell installs gdcourse there).</p>")
+    return (f'<div class="gdcourse-launch" style="display:flex;gap:.5rem;flex-wrap:wrap;'
+            f'margin:.5rem 0 1rem">{"".join(buttons)}</div>{note}')
+
+
+def _page_context(app, pagename, templatename, context, doctree):
+    if "body" in context:
+        context["body"] = _CDN_FONT_AWESOME.sub("", context["body"])
+    page = _pages(app).get(pagename)
+    if page is None:
+        return
+    links = _links(app, page)
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "launch-buttons":
+            group["buttons"].append({"type": "link", "text": "Kaggle",
+                                     "tooltip": "Launch on Kaggle",
+                                     "icon": "fa-brands fa-kaggle", "url": links["kaggle"]})
+    download = context["pathto"](f"_notebooks/{page['repo_path']}", 1)
+    bar = _bar(links, download, page)
+    body = context.get("body", "")
+    # Right under the page's title, so it is the first thing a student sees.
+    end_h1 = body.find("</h1>")
+    context["body"] = (body[:end_h1 + 5] + bar + body[end_h1 + 5:] if end_h1 >= 0
+                       else bar + body)
+
+
+def _copy_notebooks(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in _pages(app).values():
+        target = Path(app.outdir, "_notebooks", page["repo_path"])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(page["download"], target)
+
+
+def setup(app):
+    app.add_config_value("gdcourse_manifest", "", "html")
+    # After sphinx-book-theme's own launch buttons (priority 500), so Kaggle joins them.
+    app.connect("html-page-context", _page_context, priority=501)
+    app.connect("build-finished", _copy_notebooks)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
