@@ -20,15 +20,17 @@ from collections.abc import Callable
 
 import torch
 
+from ._types import LossFn, Model, Params
 from ._validate import as_param_list, check_tensor, check_unit
 from .errors import InvalidArgumentError
+from .recipe import mse
 
 __all__ = ["max_hessian_eigenvalue", "max_stable_lr", "momentum_factor", "mse_hessian",
            "stable_lr_limit"]
 
 
 def max_hessian_eigenvalue(
-    f: Callable, params, x: torch.Tensor, y: torch.Tensor, loss_fn: Callable | None = None,
+    f: Model, params: Params, x: torch.Tensor, y: torch.Tensor, loss_fn: LossFn | None = None,
     *, iters: int = 500, rtol: float = 1e-10, seed: int = 0,
 ) -> float:
     """The largest-magnitude eigenvalue of the Hessian of ``loss_fn(f(x, params), y)``.
@@ -56,14 +58,17 @@ def max_hessian_eigenvalue(
     >>> round(max_hessian_eigenvalue(lambda x, p: p[0] * x + p[1], p, t, t), 4)
     4.7749
     """
-    hvp, v = _hessian_vector_product(f, params, x, y, loss_fn, seed)
-    return 0.0 if hvp is None else _power_iteration(hvp, v, iters=iters, rtol=rtol)
+    found = _hessian_vector_product(f, params, x, y, loss_fn, seed)
+    return 0.0 if found is None else _power_iteration(*found, iters=iters, rtol=rtol)
 
 
-def _hessian_vector_product(f, params, x, y, loss_fn, seed):
-    """(v -> H v, a random start v) at params in float64; (None, None) when H = 0."""
-    from .recipe import mse
+_Vectors = list[torch.Tensor]
 
+
+def _hessian_vector_product(f: Model, params: Params, x: torch.Tensor, y: torch.Tensor,
+                            loss_fn: LossFn | None, seed: int,
+                            ) -> tuple[Callable[[_Vectors], _Vectors], _Vectors] | None:
+    """(v -> H v, a random start v) at params in float64; None when H = 0."""
     loss_fn = mse if loss_fn is None else loss_fn
     leaves = [p.detach().to(torch.float64).requires_grad_() for p in as_param_list(params)]
     x = check_tensor(x, name="x")
@@ -74,9 +79,9 @@ def _hessian_vector_product(f, params, x, y, loss_fn, seed):
     loss = loss_fn(f(x64, leaves[0] if single else leaves), y64)
     grads = torch.autograd.grad(loss, leaves, create_graph=True)
     if not any(g.requires_grad for g in grads):
-        return None, None  # the loss is linear in params: no curvature at all
+        return None  # the loss is linear in params: no curvature at all
 
-    def hvp(v):
+    def hvp(v: _Vectors) -> _Vectors:
         hv = torch.autograd.grad(grads, leaves, grad_outputs=v, retain_graph=True,
                                  allow_unused=True)
         return [torch.zeros_like(vi) if h is None else h for h, vi in zip(hv, v)]
@@ -86,7 +91,8 @@ def _hessian_vector_product(f, params, x, y, loss_fn, seed):
     return hvp, v
 
 
-def _power_iteration(hvp, v, *, iters: int, rtol: float, shift: float = 0.0) -> float:
+def _power_iteration(hvp: Callable[[_Vectors], _Vectors], v: _Vectors, *, iters: int,
+                     rtol: float, shift: float = 0.0) -> float:
     """The largest-magnitude eigenvalue of H - shift I, plus shift."""
     lam = 0.0
     for _ in range(iters):
@@ -103,15 +109,16 @@ def _power_iteration(hvp, v, *, iters: int, rtol: float, shift: float = 0.0) -> 
     return lam + shift
 
 
-def max_stable_lr(f: Callable, params, x: torch.Tensor, y: torch.Tensor,
-                  loss_fn: Callable | None = None, **kwargs) -> float:
+def max_stable_lr(f: Model, params: Params, x: torch.Tensor, y: torch.Tensor,
+                  loss_fn: LossFn | None = None, *, iters: int = 500, rtol: float = 1e-10,
+                  seed: int = 0) -> float:
     """The largest learning rate plain gradient descent tolerates at ``params``: 2 / lambda_max.
 
     Exact for losses quadratic in params (MSE of a model linear in its parameters, such as
     the lecture's quadratic); a local estimate otherwise. lambda_max is the largest
     *positive* eigenvalue: where the largest-magnitude one is negative (near a saddle), a
-    second power iteration on H - lambda I finds it. Keyword arguments (iters, rtol, seed)
-    are those of :func:`max_hessian_eigenvalue`.
+    second power iteration on H - lambda I finds it. ``iters``, ``rtol`` and ``seed`` are
+    those of :func:`max_hessian_eigenvalue`.
 
     >>> import torch
     >>> t = torch.tensor([0., 1., 2.]); p = torch.zeros(2)
@@ -121,14 +128,13 @@ def max_stable_lr(f: Callable, params, x: torch.Tensor, y: torch.Tensor,
     Raises:
         InvalidArgumentError: when the Hessian has no positive curvature (any lr "works").
     """
-    iters, rtol = kwargs.get("iters", 500), kwargs.get("rtol", 1e-10)
-    hvp, v = _hessian_vector_product(f, params, x, y, loss_fn, kwargs.get("seed", 0))
-    lam = 0.0 if hvp is None else _power_iteration(hvp, v, iters=iters, rtol=rtol)
-    if lam < 0:
+    found = _hessian_vector_product(f, params, x, y, loss_fn, seed)
+    lam = 0.0 if found is None else _power_iteration(*found, iters=iters, rtol=rtol)
+    if found is not None and lam < 0:
         # The largest-magnitude eigenvalue is negative (a saddle or a maximum). Descent is
         # limited by the largest *positive* one: the top eigenvalue of H - lam I, which is
         # positive semi-definite, plus lam.
-        lam = _power_iteration(hvp, v, iters=iters, rtol=rtol, shift=lam)
+        lam = _power_iteration(*found, iters=iters, rtol=rtol, shift=lam)
     if lam <= 0:
         raise InvalidArgumentError(
             f"the loss has no positive curvature at these params (lambda_max = {lam:.3g}), "

@@ -155,3 +155,9 @@ def test_momentum_limit_is_one_rule_for_curvature_and_optim():
         assert gd.optim.stability_factor("momentum", momentum=mu) == momentum_factor(mu)
     with pytest.raises(gd.InvalidArgumentError, match=r"momentum must be a number in \[0, 1\)"):
         stable_lr_limit(H, 1.0)
+
+
+def test_max_stable_lr_refuses_a_misspelt_keyword(signal):
+    t, y = signal
+    with pytest.raises(TypeError, match="itres"):
+        gd.max_stable_lr(gd.quadratic, gd.init_params(3, seed=0), t, y, itres=1)
