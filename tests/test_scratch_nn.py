@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+import gdcourse as gd
 from gdcourse.data import noisy_line, spiral, two_blobs
 from gdcourse.errors import DivergenceError, InvalidArgumentError, InvalidTypeError, ShapeError
 from gdcourse.scratch.nn import GradientDescent, Linear, LogisticRegression, Model, OneLayerNetwork
@@ -218,10 +219,17 @@ def test_run_rejects_bad_arguments():
 
 def test_divergence_is_reported_with_the_step():
     x, y = noisy_line(20, seed=0)
-    with pytest.raises(DivergenceError, match="try a smaller learning rate") as info:
+    with pytest.raises(DivergenceError, match=r"at step \d+ \(lr=10\).*try a learning rate "
+                       "10 times smaller") as info:
         GradientDescent(Linear(), mean_squared_error).run(x * 1e3, y, lr=10.0, n_steps=200)
-    assert info.value.step > 0 and info.value.lr == 10.0
-    assert len(info.value.history) == info.value.step
+    assert info.value.step > 1 and info.value.lr == 10.0
+    assert len(info.value.history) == info.value.step - 1  # the losses before the bad one
+    # the same blow-up, counted as train counts it: step k is the loss after k - 1 updates
+    params = torch.ones(2, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(DivergenceError) as slow:
+        gd.train(params, lambda t, p: p[0] * t + p[1], x.double() * 1e3, y.double(), lr=10.0,
+                 steps=200, explode_factor=math.inf)
+    assert slow.value.step == info.value.step
 
 
 # -- models ---------------------------------------------------------------------------------

@@ -20,8 +20,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
 
+from tqdm.auto import tqdm
+
 from .._validate import check_lr, check_steps
 from ..errors import DivergenceError, InvalidArgumentError, InvalidTypeError, ShapeError
+from ..loop import _progress_default
 from .scalar import Scalar, gc_paused, sigmoid, tanh
 
 __all__ = ["Model", "GradientDescent", "Linear", "LogisticRegression", "OneLayerNetwork"]
@@ -142,13 +145,9 @@ class GradientDescent:
         if len(xs) != len(ys):
             raise ShapeError(f"xs has {len(xs)} samples but ys has {len(ys)} targets")
         if progress is None:
-            from ..loop import _progress_default
-
             progress = _progress_default()
         bar = None
         if progress:
-            from tqdm.auto import tqdm
-
             bar = tqdm(total=n_steps, desc="GradientDescent", unit="step", leave=False)
         losses: list[float] = []
         model, loss_fn = self.model, self.loss_fn
@@ -158,10 +157,10 @@ class GradientDescent:
                     step_lr = check_lr(lr_schedule(step), name="lr_schedule(step)") \
                         if lr_schedule is not None else lr
                     loss = loss_fn([model(x) for x in xs], ys)
-                    if not math.isfinite(loss.value):
-                        raise DivergenceError(
-                            f"loss became {loss.value} at step {step} (lr={step_lr}); "
-                            "try a smaller learning rate", step=step, lr=step_lr,
+                    if not math.isfinite(loss.value):  # the loss of params after `step` updates
+                        raise DivergenceError.for_loss(
+                            loss.value, step=step + 1, lr=step_lr, setting=f"lr={step_lr:g}",
+                            restored="the model keeps the params that gave it",
                             history=losses)
                     loss.backward()
                     model.gradient_update(step_lr)
