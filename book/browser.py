@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 from pathlib import Path
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -155,6 +156,56 @@ class Browser:
         self.close()
 
 
+# The one resource a page may take from the network: MathJax draws the formulas when the
+# reader is online (offline the TeX source shows in its place).
+ALLOWED_EXTERNAL = ("https://cdn.jsdelivr.net/npm/mathjax@3/",)
+
+
+def page_problems(seen: dict, *, repo_path: str, images: int | None, url: str | None = None,
+                  ref: str | None = None) -> list[str]:
+    """What is wrong with a page as the reader saw it (``Browser.look``); [] when nothing.
+
+    Args:
+        seen: the probe's result for the page.
+        repo_path: the notebook's path in the repository, e.g. lectures/02_seven_steps.ipynb.
+        images: how many images its outputs must show (figures + animation players), or
+            None for a page that shows no outputs at all (an exercise).
+        url, ref: the repository and branch the launch links must open (default: home).
+    """
+    import home
+
+    problems = []
+    if images is not None and seen["loaded_images"] != images:
+        problems.append(f"{seen['loaded_images']} of {images} figures loaded "
+                        f"({seen['output_images']} <img> in outputs, broken: "
+                        f"{seen['broken_images']})")
+    elif images is None and seen["output_images"]:
+        problems.append(f"{seen['output_images']} output images on a page meant to be empty")
+    if seen["broken_images"] and not problems:
+        problems.append(f"broken images: {seen['broken_images']}")
+    if seen["tracebacks"]:
+        problems.append(f"error output shown: {seen['tracebacks']}")
+    for name, prefix, make in (("Colab", home.COLAB, home.colab_url),
+                               ("Kaggle", home.KAGGLE, home.kaggle_url)):
+        expected = make(repo_path, home=url, ref=ref)
+        found = [link for link in seen["links"] if link.startswith(prefix)]
+        if not found:
+            problems.append(f"no {name} link")
+        for link in sorted(set(found) - {expected}):
+            problems.append(f"{name} link opens {link}, expected {expected}")
+    downloads = [link for link in seen["links"]
+                 if link.startswith("file:") and link.endswith(f"/_notebooks/{repo_path}")]
+    if not downloads:
+        problems.append(f"no download link for {repo_path}")
+    for link in downloads:
+        if not Path(urllib.parse.unquote(urllib.parse.urlparse(link).path)).is_file():
+            problems.append(f"download link {link} leads to no file")
+    outside = [u for u in seen["external"] if not u.startswith(ALLOWED_EXTERNAL)]
+    if outside:
+        problems.append(f"loads from the network: {outside}")
+    return problems
+
+
 def screenshot(page: Path, png: Path, *, width: int = 1280, height: int = 2000) -> Path:
     """Save a PNG of ``page`` as a reader's window of that size shows it (for a human)."""
     with tempfile.TemporaryDirectory(prefix="gdcourse-chromium-") as profile:
@@ -166,8 +217,10 @@ def screenshot(page: Path, png: Path, *, width: int = 1280, height: int = 2000) 
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     with Browser() as browser:
         for arg in sys.argv[1:]:
             seen = browser.look(Path(arg))
-            seen["links"] = [u for u in seen["links"] if "colab" in u or "kaggle" in u]
+            seen["links"] = [u for u in seen["links"] if "colab" in u or "kaggle" in u
+                             or "_notebooks" in u]
             print(json.dumps(seen, indent=1))

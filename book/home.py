@@ -1,7 +1,7 @@
 """The project's home address, read from the one place it is written, and the links made from it.
 
-    >>> colab_url("lectures/02_seven_steps.ipynb")  # doctest: +SKIP
-    'https://colab.research.google.com/github/gdcourse/gdcourse/blob/main/lectures/02_seven_steps.ipynb'
+    colab_url("lectures/02_seven_steps.ipynb")
+    # -> https://colab.research.google.com/github/OWNER/REPO/blob/BRANCH/lectures/02_seven_steps.ipynb
 
 The address is pyproject.toml's ``[project.urls] Repository``; the branch the launch links
 open is ``repository.branch`` in book/_config.yml. ``gdcourse scaffold`` writes the
