@@ -17,6 +17,8 @@ The package, room by room:
     grading               the autograder (``check`` in notebooks, ``gdcourse grade``)
 """
 
+import importlib
+
 from . import optim, schedules
 from .curvature import max_hessian_eigenvalue, max_stable_lr
 from .devices import default_device, set_seed, to_np
@@ -71,8 +73,6 @@ _LAZY = {"data", "grading", "plot", "scratch"}  # heavy imports (matplotlib) or 
 def __getattr__(name):
     # `gd.plot` works without importing matplotlib at `import gdcourse` time.
     if name in _LAZY:
-        import importlib
-
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'gdcourse' has no attribute {name!r}")
 

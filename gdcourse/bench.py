@@ -24,6 +24,18 @@ from dataclasses import dataclass
 
 import torch
 
+from .fast import fast_forward
+from .loop import train
+from .quadratic import (
+    design_matrix_quadratic,
+    fit_quadratic,
+    least_squares,
+    make_signal,
+    quadratic,
+)
+from .recipe import init_params, mse
+from .sweep import lr_sweep
+
 __all__ = ["Row", "lecture_loop", "time_steps", "run", "format_table"]
 
 LECTURE_LR = 1e-5  # the lecture's learning rate, in the raw time basis
@@ -95,10 +107,6 @@ def time_steps(t, y, *, block: int = 2_000, repeats: int = 7,
     block-by-block ratios "ratio" and "ratio_lecture_f" (train / lecture), and "blocks":
     every block's per-step time, by name.
     """
-    from .loop import train
-    from .quadratic import quadratic
-    from .recipe import init_params
-
     p0 = init_params(3, seed=666, dtype=t.dtype, device=t.device).detach()
 
     def lecture():
@@ -160,10 +168,6 @@ def _import_cost(repeats: int) -> tuple[float, float, bool]:
 
 def _time_to_one_percent(t, y, optimal_loss: float, per_step: float, repeats: int,
                          budget: int) -> list[Row]:
-    from .fast import fast_forward
-    from .quadratic import design_matrix_quadratic, fit_quadratic, least_squares
-    from .recipe import init_params
-
     rows = []
     solve = _median_time(lambda: least_squares(t, y), repeats)
     rows.append(Row("least squares (closed form)", _fmt_time(solve), "", "", "", None))
@@ -197,11 +201,6 @@ def _time_to_one_percent(t, y, optimal_loss: float, per_step: float, repeats: in
 
 
 def _sweep_rows(t, y, *, n_lrs: int, steps: int, sample: int, per_step: float) -> list[Row]:
-    from .loop import train
-    from .quadratic import design_matrix_quadratic, quadratic
-    from .recipe import init_params
-    from .sweep import lr_sweep
-
     # All below the limit 2/lambda_max ~ 3.5e-5: a diverging train call stops early but then
     # spends longer estimating a stable lr for its message, which would flatter the sweep.
     lrs = torch.logspace(-7, math.log10(3e-5), n_lrs)
@@ -234,10 +233,6 @@ def _sweep_rows(t, y, *, n_lrs: int, steps: int, sample: int, per_step: float) -
 
 def run(*, quick: bool = False, progress: Callable[[str], None] | None = None) -> list[Row]:
     """Every measurement; ``quick`` uses tiny sizes (a smoke test, not a benchmark)."""
-    from .fast import fast_forward
-    from .quadratic import design_matrix_quadratic, least_squares, make_signal, quadratic
-    from .recipe import init_params, mse
-
     say = progress or (lambda message: None)
     repeats = 2 if quick else 7  # timed calls per figure (medians)
     t, y = make_signal(seed=666)

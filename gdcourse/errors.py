@@ -8,6 +8,8 @@ and what to try.
 
 from __future__ import annotations
 
+import math
+
 __all__ = [
     "GDCourseError",
     "InvalidArgumentError",
@@ -66,8 +68,6 @@ class DivergenceError(GDCourseError, FloatingPointError):
         params were kept
         the largest stable lr here for plain gradient descent is about 3.5e-05
         """
-        import math
-
         kind = ("became nan" if math.isnan(loss) else
                 "became inf" if math.isinf(loss) else f"exploded to {loss:.3g}")
         advice = ("try a learning rate 10 times smaller" if suggested_lr is None else

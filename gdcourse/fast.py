@@ -40,6 +40,7 @@ import torch
 from ._validate import check_lr, check_same_length, check_steps, check_tensor, check_unit
 from .curvature import mse_hessian, stable_lr_limit
 from .errors import DivergenceError, InvalidArgumentError, ShapeError
+from .loop import History
 
 __all__ = ["fast_forward", "FastForward"]
 
@@ -73,8 +74,6 @@ class FastForward:
 
     def to_history(self):
         """The recorded losses as a :class:`~gdcourse.loop.History` (for ``.plot()``)."""
-        from .loop import History
-
         return History(steps=list(self.steps), losses=self.losses.tolist(),
                        n_steps=self.n_steps, stop_reason=self.stop_reason,
                        elapsed=self.elapsed, final_loss=self.final_loss)

@@ -16,13 +16,16 @@ from __future__ import annotations
 import time as _time
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from ._validate import check_lr, check_same_device, check_same_length, check_steps, check_tensor
 from .curvature import mse_hessian
 from .devices import seeded_generator
 from .errors import InvalidArgumentError, ShapeError
+from .fast import fast_forward
 from .loop import History, train
+from .optim import build, stability_factor
 from .recipe import init_params, mse
 
 __all__ = ["make_signal", "quadratic", "design_matrix_quadratic", "least_squares",
@@ -163,6 +166,8 @@ class QuadraticFit:
 
     def plot(self, ax=None):
         """The data, the fitted parabola and the least-squares one; returns the Axes."""
+        # Imported here: the figures room is loaded with the first figure (matplotlib),
+        # and plot.fits imports this module.
         from .plot import show_fit
 
         return show_fit(self, ax=ax)
@@ -241,8 +246,6 @@ def fit_quadratic(t: torch.Tensor, y: torch.Tensor, *, lr: float | None = None,
         eig = torch.linalg.eigvalsh(mse_hessian(design_matrix_quadratic(u)))
         lr = 2.0 / float(eig[0] + eig[-1])
         if optimizer != "sgd":
-            from .optim import stability_factor
-
             # Nesterov tolerates less than plain descent: stay inside its own limit.
             lr = min(lr, 0.9 * stability_factor(optimizer) * 2.0 / float(eig[-1]))
     lr = check_lr(lr)
@@ -251,8 +254,6 @@ def fit_quadratic(t: torch.Tensor, y: torch.Tensor, *, lr: float | None = None,
                          optimal=optimal, optimal_loss=optimal_loss, standardize=standardize)
     opt = None
     if optimizer != "sgd":
-        from .optim import build
-
         opt = build(optimizer, [params], lr=lr)
     target = (1 + rtol) * optimal_loss
     began = _time.perf_counter()
@@ -269,10 +270,6 @@ def fit_quadratic(t: torch.Tensor, y: torch.Tensor, *, lr: float | None = None,
 def _fit_fast(t, y, *, start, m, s, lr, steps, rtol, optimal, optimal_loss,
               standardize) -> QuadraticFit:
     """fit_quadratic's engine="fast": the same descent by exact fast-forward, in float64."""
-    import numpy as np
-
-    from .fast import fast_forward
-
     t64, y64 = _cpu64(t), _cpu64(y)
     X = design_matrix_quadratic((t64 - m) / s)  # (N, 3), the basis descent runs in
     # ~100 log-spaced records: enough for a log-log loss curve, cheap to compute.

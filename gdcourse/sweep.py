@@ -30,6 +30,7 @@ import torch
 from ._validate import check_lr_values, check_same_length, check_steps, check_tensor, check_unit
 from .curvature import mse_hessian, stable_lr_limit
 from .errors import ShapeError
+from .recipe import init_params
 
 __all__ = ["lr_sweep", "LRSweep"]
 
@@ -70,6 +71,7 @@ class LRSweep:
 
     def plot(self, ax=None):
         """Final loss against lr on log axes; see :func:`gdcourse.plot.plot_lr_sweep`."""
+        # Imported here: the figures room is loaded with the first figure (matplotlib).
         from .plot import plot_lr_sweep
 
         return plot_lr_sweep(self, ax=ax)
@@ -150,8 +152,6 @@ def lr_sweep(X: torch.Tensor, y: torch.Tensor, lrs, *, steps: int,
     if not dtype.is_floating_point:
         dtype = torch.get_default_dtype()
     if params0 is None:
-        from .recipe import init_params
-
         params0 = init_params(P, seed=seed, dtype=dtype)
     check_tensor(params0, name="params0")
     if params0.shape not in ((P,), (L, P)):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import torch
+
 from ..devices import to_np
 
 __all__ = ["_axes", "_as_floats", "to_np"]
@@ -20,9 +23,6 @@ def _axes(ax, **subplot_kw):
 def _as_floats(values):
     """Predictions as a flat float64 numpy array: from a tensor, an array, or a list of
     numbers or Scalars (read through their ``.value``)."""
-    import numpy as np
-    import torch
-
     if isinstance(values, (torch.Tensor, np.ndarray)):
         return to_np(values).astype(np.float64).reshape(-1)
     return np.array([getattr(v, "value", v) for v in values], dtype=np.float64)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import torch
+
+from ..quadratic import quadratic
 from ._common import _axes, to_np
 
 __all__ = ["show_preds", "plot_history", "show_fit"]
@@ -45,10 +48,6 @@ def plot_history(history, ax=None, *, log: bool = True, label: str | None = None
 
 def show_fit(fit, ax=None):
     """A :class:`~gdcourse.quadratic.QuadraticFit`: data, fitted and optimal parabolas."""
-    import torch
-
-    from ..quadratic import quadratic
-
     ax = _axes(ax)
     t = fit.t.detach().to(torch.float64)
     fine = torch.linspace(float(t.min()), float(t.max()), 200, dtype=torch.float64)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import torch
+
 from ..errors import ShapeError
 from ._common import _as_floats, _axes, to_np
 
@@ -23,9 +26,6 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, *, resolution: int = 50,
     Returns:
         The Axes.
     """
-    import numpy as np
-    import torch
-
     X_np, y_np = to_np(X).astype(np.float64), to_np(y).reshape(-1)
     if X_np.ndim != 2 or X_np.shape[1] != 2 or len(X_np) != len(y_np):
         raise ShapeError(f"X must have shape (N, 2) and y shape (N,), got {X_np.shape} and "
@@ -67,8 +67,6 @@ def plot_trajectory(model, snapshots, x, y, ax=None, *, n_points: int = 100,
     Returns:
         The Axes.
     """
-    import torch
-
     snapshots = list(snapshots)
     x_np, y_np = to_np(x).reshape(-1), to_np(y).reshape(-1)
     t = torch.linspace(float(x_np.min()), float(x_np.max()), n_points, dtype=torch.float64)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+import torch
+
 from ..errors import InvalidArgumentError, ShapeError
+from ..grid import grid_search
+from ..recipe import mse
 from ._common import _axes, to_np
 
 __all__ = ["plot_slopes", "plot_loss_surface", "animate_fit"]
@@ -28,10 +33,6 @@ def plot_slopes(loss_fn, values, at, ax=None, *, width: float | None = None):
         The Axes: ``ax.lines[0]`` is the curve, then one tangent line per point, each
         labelled with its slope.
     """
-    import torch
-
-    from ..grid import grid_search
-
     curve = grid_search(loss_fn, values)
     x = curve.axes[0]
     at = torch.as_tensor(at, dtype=x.dtype).to(x.device).reshape(-1)
@@ -74,11 +75,6 @@ def plot_loss_surface(loss_fn, grid, path=None, ax=None, *, levels: int = 30,
         The Axes, with the filled contours in ``ax.collections`` and the path as the
         line labelled "descent path" (the grid's best point is marked "grid minimum").
     """
-    import numpy as np
-    import torch
-
-    from ..grid import grid_search
-
     if len(grid) != 2:
         raise InvalidArgumentError(
             f"plot_loss_surface draws two parameters, got a grid with {len(grid)} axes"
@@ -134,12 +130,9 @@ def animate_fit(f, x, y, params_seq, *, steps=None, x_axis=None, loss_fn=None,
     Returns:
         A ``matplotlib.animation.FuncAnimation``.
     """
+    # matplotlib on the first figure, not at import (see the package docstring)
     import matplotlib.pyplot as plt
-    import numpy as np
-    import torch
     from matplotlib.animation import FuncAnimation
-
-    from ..recipe import mse
 
     params_seq = list(params_seq)
     if not params_seq:

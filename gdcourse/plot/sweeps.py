@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import torch
+
 from ._common import _axes, to_np
 
 __all__ = ["plot_lr_sweep"]
@@ -14,8 +16,6 @@ def plot_lr_sweep(sweep, ax=None):
     vertical line marks the stability limit 2 (1 + momentum) / lambda_max and a dashed
     horizontal one the least-squares optimum.
     """
-    import torch
-
     ax = _axes(ax)
     lrs, losses, diverged = sweep.lrs, sweep.final_loss, sweep.diverged
     ok = ~diverged & torch.isfinite(losses)

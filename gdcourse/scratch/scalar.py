@@ -38,6 +38,8 @@ import random
 from contextlib import contextmanager
 from numbers import Real
 
+import torch
+
 from .._validate import check_lr
 from ..errors import InvalidArgumentError, InvalidTypeError
 
@@ -406,8 +408,6 @@ def _uniform(generator) -> float:
         return generator.random()
     if isinstance(generator, int) and not isinstance(generator, bool):
         return random.Random(generator).random()
-    import torch
-
     if isinstance(generator, torch.Generator):
         return torch.rand((), generator=generator, dtype=torch.float64).item()
     raise InvalidTypeError(
