@@ -101,8 +101,8 @@ def plot_paths(loss_fn, grid, paths, ax=None, *, levels: int = 20, log: bool = T
     spaced = np.geomspace if use_log else np.linspace
     lv = spaced(z.min(), z.max(), levels)
     ax = _axes(ax)
-    ax.contour(to_np(result.axes[0]), to_np(result.axes[1]), z, levels=lv, cmap="Greys_r",
-               linewidths=0.7, norm="log" if use_log else None)
+    ax.contour(to_np(result.axes[0]), to_np(result.axes[1]), z, levels=lv, colors="0.6",
+               linewidths=0.7)
     best = to_np(result.best_params)
     ax.plot(best[0], best[1], "*", color="black", markersize=12, label="minimum")
     for label, p in arrays.items():
