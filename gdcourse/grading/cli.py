@@ -144,6 +144,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from .report import summary_line, text_report
     from .roster import read_roster, student_of
     from .runner import grade
+    from .safetext import clean
 
     if len(args.submissions) > 1 and args.exercise is None:
         say("gdcourse grade: grading several files needs --exercise NN (otherwise each "
@@ -173,7 +174,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             try:
                 problems += write()
             except Exception as err:   # this output is lost; the others are still written
-                problems.append(f"{target}: {type(err).__name__}: {err}")
+                problems.append(clean(f"{target}: {type(err).__name__}: {err}", 500))
     not_graded = [r for r in results if not r.checks]
     total = sum(r.score for r in results)
     best = sum(r.max_score for r in results)
