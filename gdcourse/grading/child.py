@@ -120,6 +120,10 @@ def _setup(setup: dict[str, Any]) -> list[str]:
 
 
 def main(argv: list[str]) -> None:
+    try:     # under unshare: a session of its own, so kill(0, ...) cannot reach unshare
+        os.setsid()
+    except OSError:
+        pass   # already a session leader (started without unshare)
     channel = _Channel(int(argv[0]))
     first = channel.receive()
     skipped = _setup(first["setup"])

@@ -17,6 +17,7 @@ import sys
 
 from ..errors import InvalidArgumentError
 from . import wire
+from .policy import scan_namespace
 from .registry import child_inputs, get_exercise
 from .results import SubmissionResult, judge
 from .runtime import run_probe
@@ -63,16 +64,24 @@ def check(exercise: str | int, *tasks, quiet: bool = False,
     from .registry import Exercise
 
     ex = Exercise(ex.id, ex.title, ex.tasks, checks, ex.probes)
+    # The grader's policy, told before submitting: what a task may not use scores 0.
+    refused = scan_namespace(ns, ex.id)
     records, inputs = {}, []
     for i, c in enumerate(checks):
         full = c.inputs()
         inputs.append(wire.from_plain(wire.to_plain(full)))
+        if c.task in refused:
+            records[i] = {"status": "forbidden", "message": refused[c.task][0]}
+            continue
         records[i] = run_probe(ex.probes[c.probe], ns,
                                wire.from_plain(wire.to_plain(child_inputs(full))),
                                limit=c.time_limit, interactive=True)
-    result = SubmissionResult("your code", ex.id, judge(ex, records, inputs))
+    notes = [f"{task} will score 0: {why}" for task, whys in refused.items() for why in whys]
+    result = SubmissionResult("your code", ex.id, judge(ex, records, inputs), notes)
     if not quiet:
         _print(ex, result, partial=bool(wanted))
+        for note in notes:
+            print("  ! " + note)
     return result
 
 

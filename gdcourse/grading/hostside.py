@@ -234,6 +234,8 @@ def _pseudo_devices() -> set[int]:
 def read_regular_file(path: str, limit: int) -> bytes:
     """The bytes of ``path``, which must be a regular file (not a link, not in /proc, /sys
     or /dev) of at most ``limit`` bytes; read once. Raises OSError/ValueError saying why."""
+    if os.path.islink(path):
+        raise ValueError("is a symbolic link; submit the file itself")
     real = os.path.realpath(path)
     if any(real == p or real.startswith(p + "/") for p in _PSEUDO_FS):
         raise ValueError("is a system file (/proc, /sys or /dev), not a submission")

@@ -188,7 +188,9 @@ def scan(cells: list[str], exercise: str) -> tuple[dict[str, list[str]], list[st
                            [ast.Name(a.asname or a.name.split(".")[0]) for a in stmt.names])
                 value = getattr(stmt, "value", None)
                 name = reader.dotted(value) if value is not None else None
-                for t in targets:
+                flat = [e for t in targets for e in (t.elts if isinstance(t, ast.Tuple)
+                                                      else [t])]
+                for t in flat:
                     if isinstance(t, ast.Name):
                         bound[t.id] = (cell, reader)
                         if name is not None:
