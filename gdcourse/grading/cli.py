@@ -15,7 +15,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 __all__ = ["add_parser"]
 
@@ -127,21 +127,9 @@ def add_parser(sub: Any) -> None:
     s.set_defaults(run=_cmd_scaffold)
 
 
-def say(text: str, file: TextIO | None = None) -> None:
-    """Print ``text`` so that no character can make printing fail (a terminal in another
-    encoding, a stray surrogate): what cannot be encoded is shown escaped."""
-    out = file or sys.stdout
-    encoding = getattr(out, "encoding", None) or "utf-8"
-    try:
-        out.write(text.encode(encoding, "backslashreplace").decode(encoding, "replace") + "\n")
-        out.flush()
-    except (OSError, ValueError):   # a closed or broken pipe costs the output, not the grades
-        pass
-
-
 def _cmd_grade(args: argparse.Namespace) -> int:
     from .export import write_csv, write_json, write_json_dir, write_reports
-    from .report import summary_line, text_report
+    from .report import say, summary_line, text_report
     from .roster import read_roster, student_of
     from .runner import grade
     from .safetext import clean
@@ -198,6 +186,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 
 def _cmd_autograder(args: argparse.Namespace) -> int:
     from .gradescope import build_bundle
+    from .report import say
 
     out = build_bundle(args.exercise, args.output, hidden=args.hidden, torch=args.torch,
                        wheel=args.wheel)

@@ -30,7 +30,8 @@ from pathlib import Path
 from ..errors import InvalidArgumentError
 from .export import atomic_write, gradescope
 from .registry import get_exercise, load_hidden, normalize_id
-from .report import text_report
+from .report import say, text_report
+from .safetext import clean
 
 __all__ = ["build_bundle", "choose_submission", "main"]
 
@@ -187,7 +188,7 @@ def choose_submission(folder: str | Path, ex_id: str) -> tuple[Path | None, str]
                              if d not in _SKIPPED_DIRS and not d.startswith("."))
         for name in sorted(filenames):
             path = Path(dirpath) / name
-            rel = path.relative_to(folder).as_posix()
+            rel = clean(path.relative_to(folder).as_posix(), 200)
             is_file = stat.S_ISREG(os.lstat(path).st_mode)
             if name.startswith(".") or not is_file or path.suffix not in (".ipynb", ".py"):
                 others.append(rel)
@@ -207,13 +208,14 @@ def choose_submission(folder: str | Path, ex_id: str) -> tuple[Path | None, str]
 
     ranked = sorted(found, key=rank)
     chosen = ranked[0]
-    name = chosen.relative_to(folder).as_posix()
+    name = clean(chosen.relative_to(folder).as_posix(), 200)
     if len(ranked) == 1:
         return chosen, f"Graded {name}."
     why = [w for w, ok in ((f"its name starts with {ex_id}", prefix.match(chosen.name)),
                            (f"it declares exercise {ex_id}", _declares(chosen, ex_id)),
                            ("it is a notebook", chosen.suffix == ".ipynb")) if ok]
-    skipped = ", ".join(p.relative_to(folder).as_posix() for p in ranked[1:])
+    skipped = ", ".join(clean(p.relative_to(folder).as_posix(), 200) for p in ranked[1:10])
+    skipped += f" and {len(ranked) - 10} more" if len(ranked) > 10 else ""
     return chosen, (f"Graded {name}, chosen from {len(ranked)} files"
                     f"{' (' + ', '.join(why) + ')' if why else ''}; not graded: {skipped}.")
 
@@ -237,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ex_id = normalize_id(args.exercise)
         path, chosen = choose_submission(root / "submission", ex_id)
-        print(chosen, flush=True)
+        say(chosen)
         if path is None:
             _write_results(root, {"score": 0.0, "output": chosen, "stdout_visibility":
                                   "hidden", "tests": []})
@@ -245,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         from .runner import grade
 
         (result,) = grade([path], exercise=ex_id, hidden=args.hidden, jobs=1)
-        result.submission = path.relative_to(root / "submission").as_posix()
-        print(text_report(result), flush=True)
+        result.submission = clean(path.relative_to(root / "submission").as_posix(), 200)
+        say(text_report(result))
         _write_results(root, gradescope(result, preamble=[chosen]))
         return 0
     except Exception:

@@ -13,12 +13,14 @@ grader writes (CSV, JSON, report files) live in ``export.py``.
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import Any, TextIO
 
 from .results import CheckResult, SubmissionResult
 from .safetext import clean
 
-__all__ = ["explain", "format_checks", "text_report", "summary_line", "student_output"]
+__all__ = ["explain", "format_checks", "text_report", "summary_line", "student_output",
+           "say"]
 
 _TAGS = {"passed": "pass", "failed": "FAIL", "not attempted": "todo", "missing": "FAIL",
          "error": "FAIL", "timeout": "FAIL", "crashed": "FAIL", "not run": "FAIL"}
@@ -97,6 +99,18 @@ def student_output(r: SubmissionResult, preamble: list[str] | None = None) -> st
     if len(r.notes) > _NOTES_SHOWN:
         lines.append(f"(+{len(r.notes) - _NOTES_SHOWN} more notes for the instructor)")
     return "\n".join(lines)
+
+
+def say(text: str, file: TextIO | None = None) -> None:
+    """Print ``text`` so that no character can make printing fail (a terminal in another
+    encoding, a stray surrogate): what cannot be encoded is shown escaped."""
+    out = file or sys.stdout
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    try:
+        out.write(text.encode(encoding, "backslashreplace").decode(encoding, "replace") + "\n")
+        out.flush()
+    except (OSError, ValueError):   # a closed or broken pipe costs the output, not the grades
+        pass
 
 
 def __getattr__(name: str) -> Any:
