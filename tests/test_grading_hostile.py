@@ -512,7 +512,7 @@ def test_isolation_none_says_what_it_cannot_isolate(tmp_path, monkeypatch):
 
 
 def test_check_tells_the_student_about_forbidden_apis(tmp_path, capsys):
-    mod = _write(tmp_path, "student06.py", """
+    _write(tmp_path, "student06.py", """
 import torch
 class Momentum(torch.optim.SGD):
     def __init__(self, params, *, lr, beta=0.9):

@@ -84,12 +84,14 @@ def cells_from_bytes(data: bytes, filename: str) -> tuple[list[str], str | None]
     """:func:`read_cells` on a file's bytes already read (``filename`` gives the kind)."""
     text = data.decode("utf-8", errors="replace")
     suffix = Path(filename).suffix
+    cells: list[str]
     if suffix == ".ipynb":
         cells, meta = _notebook_cells(text, _shown(filename))
         declared = (meta.get("gdcourse") or {}).get("exercise") if isinstance(
             meta.get("gdcourse"), dict) else None
     elif suffix == ".py":
-        cells, current = [], []
+        cells = []
+        current: list[str] = []
         for line in text.splitlines():
             if _CELL_MARK.match(line) and current:
                 cells.append("\n".join(current) + "\n")

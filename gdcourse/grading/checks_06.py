@@ -38,6 +38,7 @@ def zero_grad_probe(ns: dict, *, cls: str, kwargs: dict, init: list) -> list:
 def oracle_trajectory(cls: str, kwargs: dict, init: list, grads: list) -> list:
     """The same gradients fed to the torch.optim optimizer the class should match."""
     params = [p.clone().requires_grad_() for p in init]
+    opt: torch.optim.Optimizer
     if cls == "Momentum":
         opt = torch.optim.SGD(params, lr=kwargs["lr"], momentum=kwargs.get("beta", 0.9))
     else:

@@ -56,6 +56,9 @@ class Plan:
         return Plan(by_uid=root, namespaces=ns, cgroups=hostside.cgroup_controllers(),
                     notices=tuple(_gaps(root, ns, hostside.cgroup_controllers())))
 
+    def with_notice(self, text: str) -> Plan:
+        return replace(self, notices=(*self.notices, text))
+
     def describe(self) -> str:
         parts = (["a spare uid per child"] * self.by_uid
                  + ["mount and PID namespaces"] * self.namespaces

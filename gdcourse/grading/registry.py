@@ -181,7 +181,7 @@ def call(fn: str, *args, **kwargs) -> dict:
     return {"fn": fn, "args": list(args), "kwargs": kwargs}
 
 
-def call_probe(ns: dict, *, fn: str, args: list = (), kwargs: dict | None = None) -> Any:
+def call_probe(ns: dict, *, fn: str, args: list | tuple = (), kwargs: dict | None = None) -> Any:
     """The default probe: ``ns[fn](*args, **kwargs)``, returned as it is."""
     return lookup(ns, fn)(*args, **(kwargs or {}))
 
@@ -191,7 +191,7 @@ def calls_probe(ns: dict, *, calls: list[dict]) -> list:
     return [call_probe(ns, **c) for c in calls]
 
 
-STANDARD_PROBES = {"call": call_probe, "calls": calls_probe}
+STANDARD_PROBES: dict[str, Callable[..., Any]] = {"call": call_probe, "calls": calls_probe}
 
 
 class Missing(LookupError):

@@ -94,20 +94,7 @@ def grade(paths: Iterable[str | os.PathLike[str]], *, exercise: str | None = Non
         notice: called once with each thing the instructor must know before trusting the
             run (what this machine cannot isolate); each result's notes say it too.
     """
-    if isolate not in ISOLATION:
-        raise InvalidArgumentError(f"isolate must be one of {ISOLATION}, got {isolate!r}")
-    if isolate == "uid" and os.geteuid() != 0:
-        raise InvalidArgumentError("isolate='uid' needs the grader to run as root (as in a "
-                                   "container); use isolate='none' or 'auto'")
-    if timeout <= 0 or check_timeout <= 0 or jobs < 1 or memory_mb < 256:
-        raise InvalidArgumentError(
-            f"need timeout > 0, check_timeout > 0, jobs >= 1 and memory_mb >= 256; got "
-            f"timeout={timeout}, check_timeout={check_timeout}, jobs={jobs}, "
-            f"memory_mb={memory_mb}")
-    if exercise is not None:
-        exercise = normalize_id(exercise)          # a typo fails here, not per student
-    if hidden is not None and not Path(hidden).is_dir():
-        raise InvalidArgumentError(f"hidden checks directory {str(hidden)!r} does not exist")
+    exercise = _validate(isolate, timeout, check_timeout, jobs, memory_mb, exercise, hidden)
     # Every file is read once, before any child starts: a submission that deletes or
     # rewrites another one's file on disk changes nothing.
     loaded = [(str(p), _load(p, exercise)) for p in paths]
@@ -118,6 +105,10 @@ def grade(paths: Iterable[str | os.PathLike[str]], *, exercise: str | None = Non
     if not loaded:
         return []
     plan = preflight(Plan.choose(isolate))
+    if hidden is not None and not plan.namespaces and _others_can_read(Path(hidden)):
+        plan = plan.with_notice(
+            f"the hidden checks in {hidden} can be read by other users, and without "
+            "namespaces a submission can read them too; run chmod -R o-rwx on them")
     for text in plan.notices:
         if notice is not None:
             notice(text)
@@ -152,11 +143,16 @@ def grade(paths: Iterable[str | os.PathLike[str]], *, exercise: str | None = Non
     before = _fingerprint(PACKAGE_ROOT) if watch else {}
     was = sys.dont_write_bytecode
     sys.dont_write_bytecode = True          # the grader's own imports plant nothing either
+    # A child of the grader's own uid outside a PID namespace could open the grader's
+    # memory through /proc; a grader that is not dumpable refuses that.
+    dumpable = _set_dumpable(0) if watch and not plan.namespaces else None
     try:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(one, loaded))
     finally:
         sys.dont_write_bytecode = was
+        if dumpable is not None:
+            _set_dumpable(dumpable)
     if watch and _fingerprint(PACKAGE_ROOT) != before:
         raise GDCourseError(
             f"gdcourse's own files under {PACKAGE_ROOT} changed while grading (a submission "
@@ -164,6 +160,43 @@ def grade(paths: Iterable[str | os.PathLike[str]], *, exercise: str | None = Non
             "Reinstall gdcourse and grade as root in a container (each submission then "
             "runs under its own uid), or keep the package read-only")
     return results
+
+
+def _others_can_read(directory: Path) -> bool:
+    import stat
+
+    return any(p.stat().st_mode & stat.S_IROTH for p in [directory, *directory.glob("*.py")])
+
+
+def _set_dumpable(value: int) -> int | None:
+    """Set PR_SET_DUMPABLE; the previous value, or None where prctl is not available."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        old = int(libc.prctl(3, 0, 0, 0, 0))      # PR_GET_DUMPABLE
+        return old if libc.prctl(4, value, 0, 0, 0) == 0 else None
+    except (OSError, AttributeError):
+        return None
+
+
+def _validate(isolate: str, timeout: float, check_timeout: float, jobs: int, memory_mb: int,
+              exercise: str | None, hidden: str | Path | None) -> str | None:
+    """Refuse bad arguments before anything runs; the exercise id, normalized."""
+    if isolate not in ISOLATION:
+        raise InvalidArgumentError(f"isolate must be one of {ISOLATION}, got {isolate!r}")
+    if isolate == "uid" and os.geteuid() != 0:
+        raise InvalidArgumentError("isolate='uid' needs the grader to run as root (as in a "
+                                   "container); use isolate='none' or 'auto'")
+    if timeout <= 0 or check_timeout <= 0 or jobs < 1 or memory_mb < 256:
+        raise InvalidArgumentError(
+            f"need timeout > 0, check_timeout > 0, jobs >= 1 and memory_mb >= 256; got "
+            f"timeout={timeout}, check_timeout={check_timeout}, jobs={jobs}, "
+            f"memory_mb={memory_mb}")
+    if hidden is not None and not Path(hidden).is_dir():
+        raise InvalidArgumentError(f"hidden checks directory {str(hidden)!r} does not exist")
+    # A typo in the exercise fails here, not once per student.
+    return normalize_id(exercise) if exercise is not None else None
 
 
 def _prepare(ex_id: str, hidden: str | Path | None) -> Prepared:
@@ -180,7 +213,7 @@ def _prepare(ex_id: str, hidden: str | Path | None) -> Prepared:
 def _load(path: str | os.PathLike[str], exercise: str | None) -> Any:
     """(cells, exercise id) of a submission, or the InvalidArgumentError saying why not."""
     try:
-        cells, declared = read_cells(path)
+        cells, declared = read_cells(os.fspath(path))
         if not (exercise or declared):
             return InvalidArgumentError(
                 f"{clean(Path(path).name, 200)} does not say which exercise it answers (no "
