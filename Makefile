@@ -17,6 +17,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check gdcourse tests benchmarks
+	$(PY) -m mypy
 
 bench: $(STAMP)
 	$(PY) -m gdcourse bench

@@ -102,33 +102,31 @@ def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
 
 def check_unit(value: object, *, name: str, closed: bool = False) -> float:
     """A number in [0, 1) (or [0, 1] when ``closed``): a momentum, a dampening, a beta."""
-    ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value
-          and (value <= 1 if closed else value < 1))
-    if not ok:
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not (0 <= value and (value <= 1 if closed else value < 1))):
         raise InvalidArgumentError(
             f"{name} must be a number in [0, 1{']' if closed else ')'}, got {value!r}")
-    return float(value)  # type: ignore[arg-type]  # ok says it is an int or float
+    return float(value)
 
 
-def check_steps(steps, *, name: str = "steps") -> int:
+def check_steps(steps: object, *, name: str = "steps") -> int:
     """``steps`` as an int, or InvalidArgumentError unless it is a positive integer."""
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise InvalidArgumentError(f"{name} must be a positive integer, got {steps!r}")
     return steps
 
 
-def check_number(value, *, name: str, allow_zero: bool = True) -> float:
+def check_number(value: object, *, name: str, allow_zero: bool = True) -> float:
     """``value`` as a float, or InvalidArgumentError unless it is a finite number >= 0
     (> 0 when ``allow_zero`` is False): noise scales, tolerances, decay factors."""
-    ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
-          and math.isfinite(value) and (value > 0 or (allow_zero and value == 0)))
-    if not ok:
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not (math.isfinite(value) and (value > 0 or (allow_zero and value == 0)))):
         bound = ">= 0" if allow_zero else "> 0"
         raise InvalidArgumentError(f"{name} must be a finite number {bound}, got {value!r}")
     return float(value)
 
 
-def as_param_list(params) -> list[torch.Tensor]:
+def as_param_list(params: object) -> list[torch.Tensor]:
     """A tensor or a sequence of tensors, as a list; each must be a float tensor."""
     if isinstance(params, torch.Tensor):
         tensors = [params]
@@ -147,7 +145,7 @@ def as_param_list(params) -> list[torch.Tensor]:
     return tensors
 
 
-def check_tensor(x, *, name: str, finite: bool = True) -> torch.Tensor:
+def check_tensor(x: object, *, name: str, finite: bool = True) -> torch.Tensor:
     """``x`` must be a tensor (numbers and arrays are not converted silently), finite if asked."""
     if not isinstance(x, torch.Tensor):
         raise InvalidArgumentError(

@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -73,7 +74,7 @@ def lecture_loop(params: torch.Tensor, t: torch.Tensor, y: torch.Tensor, *, lr: 
         preds = _lecture_f(t, params)
         loss = _lecture_mse(preds, y)
         loss.backward()
-        params.data -= lr * params.grad.data
+        params.data -= lr * params.grad.data  # type: ignore[union-attr]  # set by backward()
         params.grad = None
         if read_loss:
             loss.item()
@@ -97,8 +98,8 @@ def _median_time(fn: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
-def time_steps(t, y, *, block: int = 2_000, repeats: int = 7,
-               with_item: bool = False) -> dict:
+def time_steps(t: torch.Tensor, y: torch.Tensor, *, block: int = 2_000, repeats: int = 7,
+               with_item: bool = False) -> dict[str, Any]:
     """Per-step seconds of the lecture loop and of ``train``, in alternating blocks.
 
     Returns medians: "lecture", "train" (gd.quadratic and gd.mse, as a student calls it),
@@ -189,9 +190,9 @@ def _time_to_one_percent(t, y, optimal_loss: float, per_step: float, repeats: in
             return fit_quadratic(t, y, seed=666, rtol=0.01, optimizer=name, steps=budget)
 
         took = _median_time(fit, repeats)
-        fit = fit()
-        reached = fit.history.stop_reason == "target_loss"
-        rows.append(Row(f"{label}: {fit.history.n_steps:,} steps"
+        done = fit()
+        reached = done.history.stop_reason == "target_loss"
+        rows.append(Row(f"{label}: {done.history.n_steps:,} steps"
                         + ("" if reached else " (1% NOT reached)"),
                         _fmt_time(took), f"least squares {_fmt_time(solve)}",
                         f"{took / solve:,.0f}x slower",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from ._types import LossFn, Model, Params
@@ -96,17 +97,25 @@ def _power_iteration(hvp: Callable[[_Vectors], _Vectors], v: _Vectors, *, iters:
     """The largest-magnitude eigenvalue of H - shift I, plus shift."""
     lam = 0.0
     for _ in range(iters):
-        norm = torch.sqrt(sum((vi * vi).sum() for vi in v))
+        norm = torch.sqrt(_dot(v, v))
         v = [vi / norm for vi in v]
         hv = [h - shift * vi for h, vi in zip(hvp(v), v)]
-        if float(torch.sqrt(sum((hi * hi).sum() for hi in hv))) == 0.0:
+        if float(torch.sqrt(_dot(hv, hv))) == 0.0:
             return shift
-        new_lam = float(sum((vi * hi).sum() for vi, hi in zip(v, hv)))
+        new_lam = float(_dot(v, hv))
         converged = abs(new_lam - lam) <= rtol * abs(new_lam)
         lam, v = new_lam, hv
         if converged:
             break
     return lam + shift
+
+
+def _dot(a: _Vectors, b: _Vectors) -> torch.Tensor:
+    """sum_i a_i . b_i over the params tensors, as a 0-d tensor."""
+    total = (a[0] * b[0]).sum()
+    for ai, bi in zip(a[1:], b[1:]):
+        total = total + (ai * bi).sum()
+    return total
 
 
 def max_stable_lr(f: Model, params: Params, x: torch.Tensor, y: torch.Tensor,
@@ -161,7 +170,7 @@ def mse_hessian(X: torch.Tensor) -> torch.Tensor:
     return 2.0 / n * X.mT @ X  # (P, N) @ (N, P) -> (P, P)
 
 
-def stable_lr_limit(H: torch.Tensor, momentum: float = 0.0) -> float:
+def stable_lr_limit(H: torch.Tensor | np.ndarray, momentum: float = 0.0) -> float:
     """The largest stable lr for descent on a quadratic with Hessian H: 2 (1 + mu) / lambda_max.
 
     Plain descent (mu = 0) is stable when |1 - lr lambda| < 1 for every eigenvalue lambda;

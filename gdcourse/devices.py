@@ -78,7 +78,7 @@ def _mps_available() -> bool:
     return mps is not None and mps.is_available()
 
 
-def to_np(t) -> np.ndarray:
+def to_np(t: object) -> np.ndarray:
     """A numpy copy of ``t`` (detached and moved to the CPU first); numbers pass through.
 
     >>> to_np(torch.ones(2, requires_grad=True))

@@ -9,6 +9,7 @@ and what to try.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 __all__ = [
     "GDCourseError",
@@ -48,7 +49,7 @@ class DivergenceError(GDCourseError, FloatingPointError):
     """
 
     def __init__(self, message: str, *, step: int | None = None, lr: float | None = None,
-                 suggested_lr: float | None = None, history=None):
+                 suggested_lr: float | None = None, history: Any = None) -> None:
         super().__init__(message)
         self.step = step
         self.lr = lr
@@ -58,7 +59,7 @@ class DivergenceError(GDCourseError, FloatingPointError):
     @classmethod
     def for_loss(cls, loss: float, *, step: int, setting: str, restored: str,
                  lr: float | None = None, suggested_lr: float | None = None,
-                 method: str = "plain gradient descent", history=None) -> DivergenceError:
+                 method: str = "plain gradient descent", history: Any = None) -> DivergenceError:
         """The one wording every engine uses: what happened, where, what was kept, what to try.
 
         >>> err = DivergenceError.for_loss(float("nan"), step=7, setting="lr=0.1",

@@ -72,7 +72,7 @@ class FastForward:
     momentum: float
     elapsed: float
 
-    def to_history(self):
+    def to_history(self) -> History:
         """The recorded losses as a :class:`~gdcourse.loop.History` (for ``.plot()``)."""
         return History(steps=list(self.steps), losses=self.losses.tolist(),
                        n_steps=self.n_steps, stop_reason=self.stop_reason,

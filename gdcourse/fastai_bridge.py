@@ -26,6 +26,7 @@ from __future__ import annotations
 import random
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
@@ -65,7 +66,7 @@ class QuadraticModule(nn.Module):
         return quadratic(t, self.params)
 
 
-def _fastai():
+def _fastai() -> tuple[Any, Any, Any, Any, Any, Any]:
     """Import the few fastai pieces used here, or say how to install them."""
     try:
         with warnings.catch_warnings():
@@ -168,6 +169,7 @@ def fit_with_fastai(t: torch.Tensor, y: torch.Tensor, *, lr: float = 0.3, epochs
         MissingExtraError: fastai is not installed.
         InvalidArgumentError, ShapeError: bad data or hyper-parameters.
     """
+    Callback: Any  # a class from an optional extra, unknown to the type checker
     Callback, CancelFitException, DataLoaders, DataLoader, Learner, SGD = _fastai()
     _check_data(t, y)
     lr, epochs = check_lr(lr), check_steps(epochs, name="epochs")

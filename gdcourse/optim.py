@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import torch
 
@@ -270,7 +271,7 @@ OPTIMIZERS: dict[str, tuple[type[Optimizer], dict]] = {
 
 
 def build(name: str, params: torch.Tensor | Iterable[torch.Tensor], *, lr: Lr | Sequence[Lr],
-          **hyper) -> Optimizer:
+          **hyper: Any) -> Optimizer:
     """An optimizer by name: "sgd", "momentum" (0.9), "nesterov" (0.9) or "adam".
 
     ``hyper`` overrides the defaults (e.g. ``momentum=0.5``, ``betas=(0.8, 0.99)``,

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import time as _time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
+from ._types import Device, Params
 from ._validate import check_lr, check_same_device, check_same_length, check_steps, check_tensor
 from .curvature import mse_hessian
 from .devices import seeded_generator
@@ -32,7 +34,7 @@ __all__ = ["make_signal", "quadratic", "design_matrix_quadratic", "least_squares
            "fit_quadratic", "QuadraticFit"]
 
 
-def make_signal(n: int = 20, *, noise: float = 3.0, seed: int | None = None, device=None,
+def make_signal(n: int = 20, *, noise: float = 3.0, seed: int | None = None, device: Device = None,
                 dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
     """The lecture's noisy parabola: ``time = 0..n-1`` and
     ``signal = noise * randn(n) + 0.75 * (time - 9.5)^2 + 1``.
@@ -55,7 +57,7 @@ def make_signal(n: int = 20, *, noise: float = 3.0, seed: int | None = None, dev
     return t.to(device), signal.to(device)
 
 
-def quadratic(t: torch.Tensor, params) -> torch.Tensor:
+def quadratic(t: torch.Tensor, params: Params) -> torch.Tensor:
     """The lecture's model, f(t; a, b, c) = a t^2 + b t + c, evaluated as (a t + b) t + c.
 
     Args:
@@ -164,7 +166,7 @@ class QuadraticFit:
         """The fitted parabola at ``t``, in float64 on the CPU."""
         return quadratic(_cpu64(t), self.params)
 
-    def plot(self, ax=None):
+    def plot(self, ax: Any = None) -> Any:
         """The data, the fitted parabola and the least-squares one; returns the Axes."""
         # Imported here: the figures room is loaded with the first figure (matplotlib),
         # and plot.fits imports this module.
@@ -181,7 +183,7 @@ class QuadraticFit:
 
 def fit_quadratic(t: torch.Tensor, y: torch.Tensor, *, lr: float | None = None,
                   steps: int | None = None, optimizer: str = "sgd", standardize: bool = True,
-                  rtol: float = 1e-3, device=None, progress: bool = False,
+                  rtol: float = 1e-3, device: Device = None, progress: bool = False,
                   seed: int | None = None, init: torch.Tensor | None = None,
                   engine: str = "autograd") -> QuadraticFit:
     """Fit a t^2 + b t + c to (t, y) by gradient descent with the seven-step recipe.

@@ -16,11 +16,10 @@ Typical use::
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 import torch.nn.functional as F
 
+from ._types import Device, LossFn, Model, Params
 from ._validate import as_param_list, check_lr, check_steps
 from .devices import seeded_generator
 from .errors import DeviceMismatchError, InvalidArgumentError, NotFittedError, ShapeError
@@ -28,7 +27,7 @@ from .errors import DeviceMismatchError, InvalidArgumentError, NotFittedError, S
 __all__ = ["init_params", "mse", "step", "apply_step"]
 
 
-def init_params(n: int, *, seed: int | None = None, device=None,
+def init_params(n: int, *, seed: int | None = None, device: Device = None,
                 dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """Step 1: ``n`` parameters drawn from N(0, 1), as a leaf tensor that requires grad.
 
@@ -87,7 +86,7 @@ def mse(preds: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(preds, targets)
 
 
-def step(params, lr: float) -> None:
+def step(params: Params, lr: float) -> None:
     """Step 5: move every parameter against its gradient, then clear the gradient.
 
         theta <- theta - lr * grad L(theta)     # in place, under torch.no_grad()
@@ -126,12 +125,14 @@ def descend(tensors: list[torch.Tensor], lr: float) -> None:
     """The update of :func:`step` without its checks, for loops that checked once up front."""
     with torch.no_grad():
         for p in tensors:
-            p.add_(p.grad, alpha=-lr)  # theta <- theta - lr * g
+            g = p.grad
+            if g is not None:  # a param f never used has no gradient: skipped, as torch.optim does
+                p.add_(g, alpha=-lr)  # theta <- theta - lr * g
             p.grad = None
 
 
-def apply_step(params, f: Callable, x: torch.Tensor, y: torch.Tensor, *, lr: float,
-               loss_fn: Callable = mse, prn: bool = False) -> torch.Tensor:
+def apply_step(params: Params, f: Model, x: torch.Tensor, y: torch.Tensor, *, lr: float,
+               loss_fn: LossFn = mse, prn: bool = False) -> torch.Tensor:
     """Steps 2 to 5 once: predict, measure the loss, backpropagate, step.
 
         preds = f(x, params);  L = loss_fn(preds, y);  L.backward();  step(params, lr)

@@ -23,8 +23,11 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import torch
 
 from ._validate import check_lr_values, check_same_length, check_steps, check_tensor, check_unit
@@ -69,7 +72,7 @@ class LRSweep:
         losses = torch.where(ok, self.final_loss, torch.inf)
         return float(self.lrs[int(torch.argmin(losses))])
 
-    def plot(self, ax=None):
+    def plot(self, ax: Any = None) -> Any:
         """Final loss against lr on log axes; see :func:`gdcourse.plot.plot_lr_sweep`."""
         # Imported here: the figures room is loaded with the first figure (matplotlib).
         from .plot import plot_lr_sweep
@@ -101,7 +104,8 @@ def _one_thread_if_small(device: torch.device, work: int):
         torch.set_num_threads(before)
 
 
-def lr_sweep(X: torch.Tensor, y: torch.Tensor, lrs, *, steps: int,
+def lr_sweep(X: torch.Tensor, y: torch.Tensor, lrs: Sequence[float] | np.ndarray | torch.Tensor,
+             *, steps: int,
              params0: torch.Tensor | None = None, seed: int | None = None,
              momentum: float = 0.0, explode_factor: float = 1e8) -> LRSweep:
     """Full-batch gradient descent on (1/N) |X theta - y|^2 for every lr in ``lrs`` at once.

@@ -6,8 +6,11 @@ moves the result, so one seed means the same data on every device.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 
+from .._types import Device
 from .._validate import check_number, check_steps
 from ..devices import seeded_generator
 from ..errors import InvalidArgumentError
@@ -16,7 +19,7 @@ __all__ = ["noisy_line", "two_blobs", "spiral"]
 
 
 def noisy_line(n: int = 100, *, slope: float = 0.8, intercept: float = -1.2,
-               noise: float = 0.1, seed: int | None = None, device=None,
+               noise: float = 0.1, seed: int | None = None, device: Device = None,
                dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
     """Points near the line y = slope * x + intercept, x uniform in [0, 1).
 
@@ -39,8 +42,9 @@ def noisy_line(n: int = 100, *, slope: float = 0.8, intercept: float = -1.2,
     return x.to(device=device, dtype=dtype), y.to(device=device, dtype=dtype)
 
 
-def two_blobs(n: int = 100, *, centers=((5.0, 0.0), (-5.0, 0.0)), std: float = 1.0,
-              seed: int | None = None, device=None,
+def two_blobs(n: int = 100, *,
+              centers: Sequence[Sequence[float]] = ((5.0, 0.0), (-5.0, 0.0)), std: float = 1.0,
+              seed: int | None = None, device: Device = None,
               dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
     """Two round Gaussian clouds in the plane, n points each, labelled 0 and 1.
 
@@ -64,7 +68,8 @@ def two_blobs(n: int = 100, *, centers=((5.0, 0.0), (-5.0, 0.0)), std: float = 1
 
 
 def spiral(n: int = 100, *, twist: float = 380.0, noise: float = 2.0, seed: int | None = None,
-           device=None, dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
+           device: Device = None,
+           dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
     """Two interleaved spiral arms, n points each, labelled 0 and 1.
 
     A point at angle r (radians, sqrt-uniform in [0, twist degrees) so the arms are evenly

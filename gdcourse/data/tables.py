@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import torch
 
+from .._types import Device
 from ..errors import MissingExtraError
 
 __all__ = ["Belts", "Penguins", "belts", "penguins"]
@@ -35,7 +36,7 @@ class Penguins(NamedTuple):
     body_mass: torch.Tensor  # g
 
 
-def belts(*, device=None, dtype: torch.dtype = torch.float32) -> Belts:
+def belts(*, device: Device = None, dtype: torch.dtype = torch.float32) -> Belts:
     """Ten belt sizes from a shop's size chart: waist, length in inches, length in cm.
 
     The lecture pretends not to know cm = 2.54 * inches and learns the multiplier from
@@ -49,7 +50,7 @@ def belts(*, device=None, dtype: torch.dtype = torch.float32) -> Belts:
                    for col in (_BELT_WAIST, _BELT_IN, _BELT_CM)))
 
 
-def penguins(*, device=None, dtype: torch.dtype = torch.float32) -> Penguins:
+def penguins(*, device: Device = None, dtype: torch.dtype = torch.float32) -> Penguins:
     """Bill length (mm) and body mass (g) of the Palmer Archipelago penguins.
 
     The table ships inside the ``palmerpenguins`` package (nothing downloads). Rows with a

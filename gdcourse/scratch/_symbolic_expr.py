@@ -10,6 +10,7 @@ import math
 import numbers
 import operator
 from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -20,7 +21,7 @@ _FUNCTIONS = ("exp", "log", "tanh", "sigmoid")
 _REPR_LIMIT = 2000  # characters of an expression a notebook shows before eliding the rest
 
 
-def fold(root: Expr, combine: Callable[[Expr, list], object]):
+def fold(root: Expr, combine: Callable[[Expr, list[Any]], Any]) -> Any:
     """``combine(node, [results of its children])`` bottom-up over the DAG under ``root``.
 
     Each distinct node is combined once (shared subexpressions are not redone), children
@@ -76,6 +77,8 @@ class Expr:
     """
 
     __slots__ = ("_hash", "size")
+    _hash: int
+    size: int
 
     def __setattr__(self, name, value):
         raise AttributeError(f"expressions are immutable; build a new one instead of setting "
@@ -148,7 +151,8 @@ class Expr:
         return True
 
     def __str__(self) -> str:
-        out, todo = [], [self]
+        out: list[str] = []
+        todo: list[Expr | str] = [self]
         while todo:
             item = todo.pop()
             if isinstance(item, str):
@@ -176,6 +180,7 @@ class Sym(Expr):
 
     __slots__ = ("name",)
     __match_args__ = ("name",)
+    name: str
 
     def __init__(self, name: str):
         if not isinstance(name, str):
@@ -199,6 +204,7 @@ class Const(Expr):
 
     __slots__ = ("value",)
     __match_args__ = ("value",)
+    value: float  # an int stays an int
 
     def __init__(self, value: float):
         if not _is_number(value):
@@ -223,6 +229,9 @@ class Bin(Expr):
 
     __slots__ = ("op", "lhs", "rhs", "children")
     __match_args__ = ("op", "lhs", "rhs")
+    op: str
+    lhs: Expr
+    rhs: Expr
 
     def __init__(self, op: str, lhs: Expr | float, rhs: Expr | float):
         if op not in _BINARY:
@@ -245,6 +254,8 @@ class Call(Expr):
 
     __slots__ = ("fn", "arg", "children")
     __match_args__ = ("fn", "arg")
+    fn: str
+    arg: Expr
 
     def __init__(self, fn: str, arg: Expr | float):
         if fn not in _FUNCTIONS:

@@ -71,21 +71,22 @@ def _sum(l: Expr, r: Expr, *, sign: int) -> Expr:
 def _collect(terms: list[tuple[float, Expr]]) -> Expr:
     """The sum of ``number * term`` over ``terms``, like terms merged, numbers added up."""
     coefs: dict[Expr, float] = {}  # term without its number -> total number in front of it
-    const = 0
+    const: float = 0
     todo = terms[::-1]
     while todo:
         s, term = todo.pop()
         if isinstance(term, Const):
             const += s * term.value
             continue
-        c, rest = 1, term
+        c: float = 1
+        rest = term
         if isinstance(term, Bin) and term.op == "*" and isinstance(term.lhs, Const):
             c, rest = term.lhs.value, term.rhs
         if c == -1 and isinstance(rest, Bin) and rest.op in ("+", "-"):
             todo.extend(_chain(rest, ("+", "-"), -s)[::-1])  # a - (b + c) -> a - b - c
             continue
         coefs[rest] = coefs.get(rest, 0) + s * c
-    items = [(c, rest) for rest, c in coefs.items() if c != 0]
+    items: list[tuple[float, Expr | None]] = [(c, r) for r, c in coefs.items() if c != 0]
     if const != 0:
         items.append((const, None))
     if not items:
@@ -95,13 +96,11 @@ def _collect(terms: list[tuple[float, Expr]]) -> Expr:
     first = next((i for i, (c, _) in enumerate(items) if c > 0),
                  len(items) - 1 if const != 0 else 0)
     items.insert(0, items.pop(first))
-    acc = None
-    for c, rest in items:
-        if acc is None:
-            acc = Const(c) if rest is None else _scaled(c, rest)
-        else:
-            term = Const(abs(c)) if rest is None else _scaled(abs(c), rest)
-            acc = Bin("-" if c < 0 else "+", acc, term)
+    c, r = items[0]
+    acc = Const(c) if r is None else _scaled(c, r)
+    for c, r in items[1:]:
+        term = Const(abs(c)) if r is None else _scaled(abs(c), r)
+        acc = Bin("-" if c < 0 else "+", acc, term)
     return acc
 
 
@@ -111,18 +110,19 @@ def _scaled(c: float, rest: Expr) -> Expr:
 
 def _product(l: Expr, r: Expr) -> Expr:
     powers: dict[Expr, float] = {}  # base -> total exponent
-    c = 1
+    c: float = 1
     for _, factor in _chain(l, ("*",), 1) + _chain(r, ("*",), 1):
         if isinstance(factor, Const):
             c *= factor.value
             continue
-        base, k = factor, 1
+        base: Expr = factor
+        k: float = 1  # an int stays an int: x * x is (** x 2), not (** x 2.0)
         if isinstance(factor, Bin) and factor.op == "**" and isinstance(factor.rhs, Const):
             base, k = factor.lhs, factor.rhs.value
         powers[base] = powers.get(base, 0) + k
     if c == 0 or not math.isfinite(c):
         return ZERO if c == 0 else Bin("*", l, r)
-    rest = None
+    rest: Expr | None = None
     for base, k in powers.items():
         if k == 0:  # x**a * x**-a: 1 wherever the product is defined
             continue

@@ -138,7 +138,8 @@ class GradientDescent:
         if lr is not None and lr_schedule is not None:
             raise InvalidArgumentError("give lr or lr_schedule, not both")
         if lr_schedule is None:
-            lr = check_lr(0.01 if lr is None else lr)
+            rate = check_lr(0.01 if lr is None else lr)
+            lr_schedule = lambda step: rate  # noqa: E731 (a constant rate is a flat schedule)
         n_steps = check_steps(n_steps, name="n_steps")
         xs = xs.tolist() if hasattr(xs, "tolist") else list(xs)
         ys = ys.tolist() if hasattr(ys, "tolist") else list(ys)
@@ -154,8 +155,7 @@ class GradientDescent:
         try:
             with gc_paused():
                 for step in range(n_steps):
-                    step_lr = check_lr(lr_schedule(step), name="lr_schedule(step)") \
-                        if lr_schedule is not None else lr
+                    step_lr = check_lr(lr_schedule(step), name="lr_schedule(step)")
                     loss = loss_fn([model(x) for x in xs], ys)
                     if not math.isfinite(loss.value):  # the loss of params after `step` updates
                         raise DivergenceError.for_loss(

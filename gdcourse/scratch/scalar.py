@@ -62,6 +62,10 @@ class Scalar:
     """
 
     __slots__ = ("value", "grad", "edges", "op")
+    value: float
+    grad: float
+    edges: tuple[tuple[Scalar, float], ...]
+    op: str
 
     def __init__(self, value: float) -> None:
         if not isinstance(value, Real):
@@ -70,7 +74,7 @@ class Scalar:
                 + ("; for a one-element tensor use t.item()" if hasattr(value, "item") else ""))
         self.value = float(value)
         self.grad = 0.0
-        self.edges: tuple = ()
+        self.edges = ()
         self.op = ""
 
     def __repr__(self) -> str:
@@ -323,7 +327,7 @@ def gc_paused():
 _new = object.__new__
 
 
-def _node(value: float, edges: tuple, op: str) -> Scalar:
+def _node(value: float, edges: tuple[tuple[Scalar, float], ...], op: str) -> Scalar:
     # The hot path: skips __init__'s checks, the value is already a float.
     out = _new(Scalar)
     out.value = value

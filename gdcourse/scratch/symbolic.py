@@ -132,6 +132,7 @@ def d(e: Expr | float, name: str | Sym, *, simplify: bool = False) -> Expr:
             return ZERO, False
         if isinstance(node, Sym):
             return (ONE, True) if node.name == name else (ZERO, False)
+        assert isinstance(node, (Bin, Call))  # the other two variants (for the type checker)
         depends = [dep for _, dep in kids]
         terms = [Bin("*", local, dk) for local, (dk, _) in
                  zip(_local_derivatives(node, depends), kids)]
@@ -188,6 +189,7 @@ def val(e: Expr | float, env: Mapping[str, float | torch.Tensor]):
                     f"{kids[0]!r} ** {kids[1]!r} is not a real number (a negative base to a "
                     "fractional power); use a positive base, or tensors to get nan instead")
             return out
+        assert isinstance(node, Call)  # the last variant (for the type checker)
         (u,) = kids
         if isinstance(u, torch.Tensor):
             return _TORCH_FUNCTIONS[node.fn](u)
