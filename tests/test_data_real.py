@@ -30,6 +30,12 @@ def test_belts_table_is_consistent():
     assert torch.equal(b.inches, b.waist + 2.5)  # every belt is 2.5 in longer than the waist
     # rounded to whole centimetres of the true conversion
     assert torch.all((b.inches * 2.54 - b.cm).abs() <= 0.5)
+    # the one copy of the table, as plain floats for the grader and the exercise
+    from gdcourse.data.tables import BELT_CM, BELT_IN, BELT_WAIST
+
+    assert (b.waist.tolist(), b.inches.tolist(), b.cm.tolist()) == (
+        list(BELT_WAIST), list(BELT_IN), list(BELT_CM))
+    assert all(type(v) is float for v in BELT_WAIST + BELT_IN + BELT_CM)
 
 
 def test_belt_slope_at_1_7_matches_lecture_autograd_and_finite_differences():
