@@ -114,7 +114,8 @@ def test_bundle_sets_up_and_grades_uploads_under_a_temporary_root(tmp_path, caps
         run = _run([str(root / "run_autograder")], env, timeout=300)
         data = _results(root)
         best = get_exercise("02").max_points + sum(c.points for c in load_hidden(HIDDEN, "02"))
-        assert data["score"] == best == sum(t["max_score"] for t in data["tests"])
+        said = f"results.json: {data}\nrun_autograder printed:\n{run.stdout[-4000:]}"
+        assert data["score"] == best == sum(t["max_score"] for t in data["tests"]), said
         assert data["output"].startswith("Graded 02_linear_regression.py, chosen from 2")
         hidden = [t for t in data["tests"] if t["name"].startswith("[hidden]")]
         assert hidden and {t["visibility"] for t in hidden} == {"after_published"}
