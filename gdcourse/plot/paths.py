@@ -9,14 +9,24 @@ contour lines, so that paths of different optimizers stay readable side by side.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import torch
+
+from .._types import Optimizer
 from .._validate import check_steps
 from ..errors import InvalidArgumentError, ShapeError
 from ._common import _axes, to_np
 
+if TYPE_CHECKING:  # matplotlib loads with the first figure, not at import
+    from matplotlib.axes import Axes
+
 __all__ = ["descent_path", "plot_paths"]
 
 
-def descent_path(loss_fn, params, optimizer, *, steps: int):
+def descent_path(loss_fn: Callable[[torch.Tensor], torch.Tensor], params: torch.Tensor,
+                 optimizer: Optimizer, *, steps: int) -> torch.Tensor:
     """Run ``optimizer`` on ``loss_fn(params)`` and return every point it visits.
 
         L_t = loss_fn(theta_t);  L_t.backward();  optimizer.step()   # theta_t -> theta_{t+1}
@@ -41,8 +51,6 @@ def descent_path(loss_fn, params, optimizer, *, steps: int):
     >>> path.tolist()
     [[1.0, 1.0], [0.5, 0.5], [0.25, 0.25]]
     """
-    import torch
-
     if not isinstance(params, torch.Tensor) or not params.requires_grad:
         raise InvalidArgumentError(
             "descent_path needs params as a tensor with requires_grad=True, got "
@@ -57,8 +65,10 @@ def descent_path(loss_fn, params, optimizer, *, steps: int):
     return torch.stack(path)
 
 
-def plot_paths(loss_fn, grid, paths, ax=None, *, levels: int = 20, log: bool = True,
-               labels: tuple[str, str] = ("params[0]", "params[1]")):
+def plot_paths(loss_fn: Callable[[torch.Tensor], torch.Tensor], grid: Sequence[torch.Tensor],
+               paths: Mapping[str, torch.Tensor | Sequence[torch.Tensor]],
+               ax: Axes | None = None, *, levels: int = 20, log: bool = True,
+               labels: tuple[str, str] = ("params[0]", "params[1]")) -> Axes:
     """Contour lines of a loss over two parameters, with one descent path per entry of ``paths``.
 
     Args:
@@ -80,7 +90,6 @@ def plot_paths(loss_fn, grid, paths, ax=None, *, levels: int = 20, log: bool = T
         ShapeError: a path is not of shape (T, 2).
     """
     import numpy as np
-    import torch
 
     from ..grid import grid_search
 
