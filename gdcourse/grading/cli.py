@@ -150,7 +150,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     results = grade(args.submissions, exercise=args.exercise, hidden=args.hidden,
                     timeout=args.timeout, check_timeout=args.check_timeout,
                     memory_mb=args.memory, jobs=args.jobs, isolate=args.isolate,
-                    progress=show)
+                    progress=show, notice=lambda text: say(f"note: {text}", sys.stderr))
     # Written last, after every child is gone, so no submission can touch them.
     problems: list[str] = []
     writers = [(args.reports, lambda: write_reports(results, args.reports)),

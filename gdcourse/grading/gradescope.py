@@ -15,6 +15,7 @@ a temporary root).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 import shlex
@@ -85,8 +86,10 @@ def _build_wheel(into: Path) -> Path:
         raise InvalidArgumentError(
             f"gdcourse is installed without its source checkout ({_CHECKOUT} has no "
             "pyproject.toml); pass --wheel PATH to a gdcourse wheel")
-    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(into),
-           str(_CHECKOUT)]
+    # With hatchling here (the [dev] extra) nothing is fetched; else pip fetches it.
+    offline = ["--no-build-isolation"] if importlib.util.find_spec("hatchling") else []
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", *offline,
+           "-w", str(into), str(_CHECKOUT)]
     done = subprocess.run(cmd, capture_output=True, text=True)
     wheels = sorted(into.glob("gdcourse-*.whl"))
     if done.returncode != 0 or not wheels:
@@ -246,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         from .runner import grade
 
-        (result,) = grade([path], exercise=ex_id, hidden=args.hidden, jobs=1)
+        (result,) = grade([path], exercise=ex_id, hidden=args.hidden, jobs=1,
+                          notice=lambda text: say(f"note: {text}"))
         result.submission = clean(path.relative_to(root / "submission").as_posix(), 200)
         say(text_report(result))
         _write_results(root, gradescope(result, preamble=[chosen]))
