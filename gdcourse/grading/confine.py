@@ -6,6 +6,7 @@ too when the grader is not root), so the mounts made here are the child's alone 
 with it:
 
     /tmp                  a fresh small tmpfs holding only the child's working directory
+    /dev/shm, /var/tmp    a fresh small tmpfs each (no channel between classmates)
     hidden, solutions,    an empty tmpfs each (the instructor's checks, exercises/source,
     submissions' folders  the classmates' files)
     a directory the       a tmpfs of mode 0755 holding bind mounts of exactly the paths the
@@ -22,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import secrets
 import stat
 
 __all__ = ["join_cgroups", "reshape", "drop_privileges", "traversable"]
@@ -94,9 +96,9 @@ def reshape(*, needed: list[str], workdir: str, hide: list[str], readonly: list[
     """Apply the file system plan of the module docstring; returns what it could not do."""
     skipped: list[str] = []
     needed = sorted({os.path.realpath(p) for p in needed if os.path.exists(p)})
-    stage = "/dev/shm" if os.path.isdir("/dev/shm") else "/run"
-    stage = os.path.join(stage, f"gdcourse-stage-{os.getpid()}")
-    _mount("tmpfs", stage if os.path.isdir(stage) else _mkdir(stage), "tmpfs", 0, "mode=0700")
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else "/run"
+    stage = _mkdir(os.path.join(shm, f"gdcourse-stage-{secrets.token_hex(8)}"))
+    _mount("tmpfs", stage, "tmpfs", 0, "mode=0700")
     # 1. Let the child's uid reach the interpreter: every blocking directory on the way to a
     #    needed path is replaced by a traversable tmpfs holding just the way onward.
     for path in needed:
@@ -128,6 +130,11 @@ def reshape(*, needed: list[str], workdir: str, hide: list[str], readonly: list[
             _mount(r, r, None, MS_BIND | MS_REC)
             _mount(r, r, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID)
     _libc.umount2(stage.encode(), MNT_DETACH)
+    os.rmdir(stage)
+    # Shared scratch space would be a channel between classmates: a private one each.
+    for scratch in ("/dev/shm", "/var/tmp"):
+        if os.path.isdir(scratch) and not any(_inside(p, scratch) for p in needed):
+            _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
     return skipped
 
 
