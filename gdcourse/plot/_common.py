@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
+
 import numpy as np
 import torch
 
 from ..devices import to_np
 
-__all__ = ["_axes", "_as_floats", "to_np"]
+if TYPE_CHECKING:  # matplotlib loads with the first figure, not at import
+    from matplotlib.axes import Axes
+
+__all__ = ["Values", "_axes", "_as_floats", "to_np"]
+
+#: numbers to draw: a tensor (any device, with or without grad), an array or a list
+Values: TypeAlias = "torch.Tensor | np.ndarray | Sequence[float]"
 
 
-def _axes(ax, **subplot_kw):
+def _axes(ax: Axes | None, **subplot_kw: Any) -> Axes:
     """``ax`` itself, or the Axes of a new figure (pyplot imported only now)."""
     if ax is not None:
         return ax
@@ -19,8 +28,7 @@ def _axes(ax, **subplot_kw):
     return plt.subplots(**subplot_kw)[1]
 
 
-
-def _as_floats(values):
+def _as_floats(values: torch.Tensor | np.ndarray | Iterable[Any]) -> np.ndarray:
     """Predictions as a flat float64 numpy array: from a tensor, an array, or a list of
     numbers or Scalars (read through their ``.value``)."""
     if isinstance(values, (torch.Tensor, np.ndarray)):

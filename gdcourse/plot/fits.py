@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 
-from ..quadratic import quadratic
-from ._common import _axes, to_np
+from ..loop import History
+from ..quadratic import QuadraticFit, quadratic
+from ._common import Values, _axes, to_np
+
+if TYPE_CHECKING:  # matplotlib loads with the first figure, not at import
+    from matplotlib.axes import Axes
 
 __all__ = ["show_preds", "plot_history", "show_fit"]
 
 
-def show_preds(t, y, preds, ax=None, *, title: str | None = None):
+def show_preds(t: Values, y: Values, preds: Values, ax: Axes | None = None, *,
+               title: str | None = None) -> Axes:
     """Measurements as blue dots and predictions as red ones, against time.
 
     Args:
@@ -29,7 +36,8 @@ def show_preds(t, y, preds, ax=None, *, title: str | None = None):
     return ax
 
 
-def plot_history(history, ax=None, *, log: bool = True, label: str | None = None):
+def plot_history(history: History, ax: Axes | None = None, *, log: bool = True,
+                 label: str | None = None) -> Axes:
     """Training (and validation) loss against step; log-log axes by default."""
     ax = _axes(ax)
     steps = [s + 1 for s in history.steps]  # +1 so step 0 survives a log axis
@@ -46,7 +54,7 @@ def plot_history(history, ax=None, *, log: bool = True, label: str | None = None
     return ax
 
 
-def show_fit(fit, ax=None):
+def show_fit(fit: QuadraticFit, ax: Axes | None = None) -> Axes:
     """A :class:`~gdcourse.quadratic.QuadraticFit`: data, fitted and optimal parabolas."""
     ax = _axes(ax)
     t = fit.t.detach().to(torch.float64)

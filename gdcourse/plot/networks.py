@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import torch
 
 from ..errors import ShapeError
-from ._common import _as_floats, _axes, to_np
+from ._common import Values, _as_floats, _axes, to_np
+
+if TYPE_CHECKING:  # matplotlib loads with the first figure, not at import
+    from matplotlib.axes import Axes
 
 __all__ = ["plot_decision_boundary", "plot_trajectory"]
 
 
-def plot_decision_boundary(predict_fn, X, y, ax=None, *, resolution: int = 50,
-                           margin: float = 1.0, cmap: str = "coolwarm", title: str | None = None):
+def plot_decision_boundary(predict_fn: Callable[[torch.Tensor], Any], X: Values, y: Values,
+                           ax: Axes | None = None, *, resolution: int = 50,
+                           margin: float = 1.0, cmap: str = "coolwarm",
+                           title: str | None = None) -> Axes:
     """A classifier's probabilities over the plane (filled contours), its 0.5 line, the data.
 
     Args:
@@ -50,8 +58,9 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, *, resolution: int = 50,
     return ax
 
 
-def plot_trajectory(model, snapshots, x, y, ax=None, *, n_points: int = 100,
-                    color: str = "black", title: str | None = None):
+def plot_trajectory(model: Any, snapshots: Iterable[Mapping[str, Any]], x: Values, y: Values,
+                    ax: Axes | None = None, *, n_points: int = 100, color: str = "black",
+                    title: str | None = None) -> Axes:
     """A 1-D fit over training: one line per parameter snapshot, fading in with time.
 
     Snapshot k of K is drawn with alpha growing from faint to 1, so the line's path from

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
 import numpy as np
 import torch
 
+from .._types import LossFn, Model
 from ..errors import InvalidArgumentError, ShapeError
 from ..grid import grid_search
 from ..recipe import mse
-from ._common import _axes, to_np
+from ._common import Values, _axes, to_np
+
+if TYPE_CHECKING:  # matplotlib loads with the first figure, not at import
+    from matplotlib.animation import FuncAnimation
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["plot_slopes", "plot_loss_surface", "animate_fit"]
 
 
-def plot_slopes(loss_fn, values, at, ax=None, *, width: float | None = None):
+def plot_slopes(loss_fn: Callable[[torch.Tensor], torch.Tensor], values: torch.Tensor,
+                at: float | Values, ax: Axes | None = None, *,
+                width: float | None = None) -> Axes:
     """A loss against one parameter, with its slope (the tangent) drawn at chosen points.
 
         slope(a) = dL/dtheta at theta = a        # torch.func.grad(loss_fn)(a)
@@ -57,8 +68,11 @@ def plot_slopes(loss_fn, values, at, ax=None, *, width: float | None = None):
     return ax
 
 
-def plot_loss_surface(loss_fn, grid, path=None, ax=None, *, levels: int = 30,
-                      log: bool = True, labels: tuple[str, str] = ("params[0]", "params[1]")):
+def plot_loss_surface(loss_fn: Callable[[torch.Tensor], torch.Tensor],
+                      grid: Sequence[torch.Tensor],
+                      path: torch.Tensor | Sequence[torch.Tensor] | None = None,
+                      ax: Axes | None = None, *, levels: int = 30, log: bool = True,
+                      labels: tuple[str, str] = ("params[0]", "params[1]")) -> Axes:
     """Contours of a loss over two parameters, with a descent path drawn over them.
 
     Args:
@@ -105,8 +119,10 @@ def plot_loss_surface(loss_fn, grid, path=None, ax=None, *, levels: int = 30,
     return ax
 
 
-def animate_fit(f, x, y, params_seq, *, steps=None, x_axis=None, loss_fn=None,
-                max_frames: int = 40, interval: int = 100, ax=None):
+def animate_fit(f: Model, x: torch.Tensor, y: torch.Tensor, params_seq: Iterable[Any], *,
+                steps: Iterable[int] | None = None, x_axis: torch.Tensor | None = None,
+                loss_fn: LossFn | None = None, max_frames: int = 40, interval: int = 100,
+                ax: Axes | None = None) -> FuncAnimation:
     """An animation of the model's predictions over training.
 
     Frame k draws ``f(x, params_seq[k])`` as a line over the data (sorted by ``x_axis``),
@@ -172,7 +188,8 @@ def animate_fit(f, x, y, params_seq, *, steps=None, x_axis=None, loss_fn=None,
         ax.set_title(f"step {step}   loss {loss:.4g}")
         return (line,)
 
-    anim = FuncAnimation(ax.figure, draw, frames=len(frames), interval=interval, blit=False)
+    fig = cast("Figure", ax.figure)  # the Axes of a figure, not of a subfigure
+    anim = FuncAnimation(fig, draw, frames=len(frames), interval=interval, blit=False)
     if own:
-        plt.close(ax.figure)
+        plt.close(fig)
     return anim

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 
+from ..sweep import LRSweep
 from ._common import _axes, to_np
+
+if TYPE_CHECKING:  # matplotlib loads with the first figure, not at import
+    from matplotlib.axes import Axes
 
 __all__ = ["plot_lr_sweep"]
 
 
-def plot_lr_sweep(sweep, ax=None):
+def plot_lr_sweep(sweep: LRSweep, ax: Axes | None = None) -> Axes:
     """Final loss against learning rate on log axes, from :func:`gdcourse.lr_sweep`.
 
     Converged runs are a line; diverged runs are red crosses along the top edge; a dotted

@@ -19,7 +19,9 @@ import random
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
+from typing import Any, TypeAlias
 
+import torch
 from tqdm.auto import tqdm
 
 from .._validate import check_lr, check_steps
@@ -29,6 +31,11 @@ from .scalar import Scalar, gc_paused, sigmoid, tanh
 
 __all__ = ["Model", "GradientDescent", "Linear", "LogisticRegression", "OneLayerNetwork"]
 
+#: one sample: a number (Linear) or a sequence of numbers (the networks)
+Sample: TypeAlias = Any
+#: N samples, or a tensor of them (read with ``.tolist()``)
+Samples: TypeAlias = "Sequence[Any] | torch.Tensor"
+
 
 class Model(ABC):
     """A model on Scalars: subclasses define ``forward(x)`` and ``parameters()``.
@@ -37,11 +44,11 @@ class Model(ABC):
     ``copy_parameters()`` returns a snapshot that later training leaves alone.
     """
 
-    def __call__(self, x) -> Scalar:
+    def __call__(self, x: Sample) -> Scalar:
         return self.forward(x)
 
     @abstractmethod
-    def forward(self, x) -> Scalar:
+    def forward(self, x: Sample) -> Scalar:
         """The prediction for one sample ``x``, as a Scalar whose graph reaches the parameters."""
 
     @abstractmethod
@@ -87,7 +94,7 @@ class Model(ABC):
         for name, value in values.items():
             own[name].value = value
 
-    def predict(self, xs) -> list[float]:
+    def predict(self, xs: Samples) -> list[float]:
         """The model's outputs on many samples, as floats (a list, or a tensor via tolist)."""
         xs = xs.tolist() if hasattr(xs, "tolist") else xs
         with gc_paused():
@@ -111,13 +118,15 @@ class GradientDescent:
         loss_fn: ``loss_fn(preds, ys) -> Scalar``, e.g. ``mean_squared_error``.
     """
 
-    def __init__(self, model: Model, loss_fn: Callable) -> None:
+    def __init__(self, model: Model,
+                 loss_fn: Callable[[list[Scalar], list[float]], Scalar]) -> None:
         if not isinstance(model, Model):
             raise InvalidTypeError(f"model must be a gdcourse Model, got {type(model).__name__}")
         self.model = model
         self.loss_fn = loss_fn
 
-    def run(self, xs, ys, *, lr: float | None = None, n_steps: int = 1000,
+    def run(self, xs: Samples, ys: Sequence[float] | torch.Tensor, *, lr: float | None = None,
+            n_steps: int = 1000,
             lr_schedule: Callable[[int], float] | None = None, progress: bool | None = None,
             print_every: int | None = None) -> list[float]:
         """Take ``n_steps`` steps; returns the loss before each step (length ``n_steps``).
@@ -182,7 +191,7 @@ class Linear(Model):
         self.a = Scalar(a)
         self.b = Scalar(b)
 
-    def forward(self, x) -> Scalar:
+    def forward(self, x: Sample) -> Scalar:
         return self.a * x + self.b
 
     def parameters(self) -> dict[str, Scalar]:
@@ -202,7 +211,7 @@ class LogisticRegression(Model):
         self.weights = [Scalar(init) for _ in range(n_features)]
         self.b = Scalar(init)
 
-    def forward(self, x) -> Scalar:
+    def forward(self, x: Sample) -> Scalar:
         _check_sample(x, len(self.weights), type(self).__name__)
         return sigmoid(sum((a * xi for a, xi in zip(self.weights, x)), self.b))
 
@@ -234,7 +243,7 @@ class OneLayerNetwork(Model):
         self.B = [Scalar(draw(-1, 1)) for _ in range(hidden)]
         self.b = Scalar(draw(-1, 1))
 
-    def forward(self, x) -> Scalar:
+    def forward(self, x: Sample) -> Scalar:
         _check_sample(x, len(self.A), type(self).__name__)
         # x @ A + c, written out as loops: this is what tensors do for us in one call.
         h = [tanh(sum((row[j] * xi for row, xi in zip(self.A, x)), c_j))

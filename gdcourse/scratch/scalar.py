@@ -35,13 +35,19 @@ from __future__ import annotations
 import gc
 import math
 import random
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from numbers import Real
+from typing import TypeAlias
 
+import numpy as np
 import torch
 
 from .._validate import check_lr
 from ..errors import InvalidArgumentError, InvalidTypeError
+
+#: targets: numbers, Scalars, or a tensor or array (read with ``.tolist()``)
+Values: TypeAlias = "Sequence[Scalar | float] | torch.Tensor | np.ndarray"
 
 __all__ = ["Scalar", "exp", "log", "sigmoid", "tanh", "relu", "mean_squared_error",
            "binary_cross_entropy", "gc_paused"]
@@ -81,7 +87,8 @@ class Scalar:
         return f"Scalar({self.value!r}, grad={self.grad!r})"
 
     @classmethod
-    def from_random(cls, generator=None, *, low: float = -1.0, high: float = 1.0) -> Scalar:
+    def from_random(cls, generator: int | random.Random | torch.Generator | None = None, *,
+                    low: float = -1.0, high: float = 1.0) -> Scalar:
         """A leaf drawn uniformly from [low, high).
 
         Args:
@@ -95,19 +102,19 @@ class Scalar:
 
     # -- primitives: each value next to its local derivatives ---------------------------------
 
-    def __add__(self, other) -> Scalar:
+    def __add__(self, other: Scalar | float) -> Scalar:
         other = _operand(other, "+")
         if isinstance(other, Scalar):  # d(x+y)/dx = 1, d(x+y)/dy = 1
             return _node(self.value + other.value, ((self, 1.0), (other, 1.0)), "+")
         return _node(self.value + other, ((self, 1.0),), "+")
 
-    def __mul__(self, other) -> Scalar:
+    def __mul__(self, other: Scalar | float) -> Scalar:
         other = _operand(other, "*")
         if isinstance(other, Scalar):  # d(xy)/dx = y, d(xy)/dy = x
             return _node(self.value * other.value, ((self, other.value), (other, self.value)), "*")
         return _node(self.value * other, ((self, other),), "*")
 
-    def __pow__(self, exponent) -> Scalar:
+    def __pow__(self, exponent: Scalar | float) -> Scalar:
         exponent = _operand(exponent, "**")
         x = self.value
         if isinstance(exponent, Scalar):  # d(x^n)/dn = x^n log x, only for x > 0
@@ -116,10 +123,10 @@ class Scalar:
                                  (exponent, _exponent_slope(x, value))), "**")
         return _node(_power(x, exponent), ((self, _base_slope(x, exponent)),), "**")
 
-    def __rpow__(self, base) -> Scalar:  # base ** self, with a constant base
-        base = _operand(base, "**")
-        value = _power(base, self.value)
-        return _node(value, ((self, _exponent_slope(base, value)),), "**")
+    def __rpow__(self, base: float) -> Scalar:  # base ** self, with a constant base
+        x = _value(_operand(base, "**"))  # a number: Scalar ** Scalar goes to __pow__
+        value = _power(x, self.value)
+        return _node(value, ((self, _exponent_slope(x, value)),), "**")
 
     # -- derived ops, built from the primitives ----------------------------------------------
 
@@ -129,35 +136,35 @@ class Scalar:
     def __neg__(self) -> Scalar:
         return self * -1.0
 
-    def __sub__(self, other) -> Scalar:
+    def __sub__(self, other: Scalar | float) -> Scalar:
         return self + -_operand(other, "-")
 
-    def __rsub__(self, other) -> Scalar:
+    def __rsub__(self, other: Scalar | float) -> Scalar:
         return -self + _operand(other, "-")
 
-    def __truediv__(self, other) -> Scalar:
+    def __truediv__(self, other: Scalar | float) -> Scalar:
         other = _operand(other, "/")
         if _value(other) == 0:
             raise InvalidArgumentError(f"division by zero: {self.value!r} / 0")
         return self * other ** -1 if isinstance(other, Scalar) else self * (1.0 / other)
 
-    def __rtruediv__(self, other) -> Scalar:
+    def __rtruediv__(self, other: Scalar | float) -> Scalar:
         if self.value == 0:
             raise InvalidArgumentError(f"division by zero: {_operand(other, '/')!r} / 0")
         return _operand(other, "/") * self ** -1
 
     # -- comparisons on values (== and hash stay identity: nodes live in sets) ---------------
 
-    def __lt__(self, other) -> bool:
+    def __lt__(self, other: Scalar | float) -> bool:
         return self.value < _value(_operand(other, "<"))
 
-    def __le__(self, other) -> bool:
+    def __le__(self, other: Scalar | float) -> bool:
         return self.value <= _value(_operand(other, "<="))
 
-    def __gt__(self, other) -> bool:
+    def __gt__(self, other: Scalar | float) -> bool:
         return self.value > _value(_operand(other, ">"))
 
-    def __ge__(self, other) -> bool:
+    def __ge__(self, other: Scalar | float) -> bool:
         return self.value >= _value(_operand(other, ">="))
 
     # -- backward ----------------------------------------------------------------------------
@@ -257,7 +264,7 @@ def relu(x: Scalar | float) -> Scalar:
 # -- losses ---------------------------------------------------------------------------------
 
 
-def mean_squared_error(preds, ys) -> Scalar:
+def mean_squared_error(preds: Sequence[Scalar | float], ys: Values) -> Scalar:
     """MSE = (1/N) sum_i (preds_i - ys_i)^2.
 
     Args:
@@ -274,7 +281,8 @@ def mean_squared_error(preds, ys) -> Scalar:
     return sum((p - y) ** 2 for p, y in zip(preds, ys)) / len(preds)
 
 
-def binary_cross_entropy(preds, ys, *, eps: float = 1e-12) -> Scalar:
+def binary_cross_entropy(preds: Sequence[Scalar | float], ys: Values, *,
+                         eps: float = 1e-12) -> Scalar:
     """BCE = -(1/N) sum_i [y_i log p_i + (1 - y_i) log(1 - p_i)], p clamped to [eps, 1-eps].
 
     Clamping keeps log away from 0 (a confidently wrong p = 0 would give -inf); outside the
@@ -305,7 +313,7 @@ def binary_cross_entropy(preds, ys, *, eps: float = 1e-12) -> Scalar:
 
 
 @contextmanager
-def gc_paused():
+def gc_paused() -> Iterator[None]:
     """Pause Python's cycle collector while building or walking big Scalar graphs.
 
     A Scalar only points at its inputs, so graphs hold no reference cycles and reference
@@ -405,7 +413,7 @@ def _paired(preds, ys, name: str) -> tuple[list, list]:
     return preds, ys
 
 
-def _uniform(generator) -> float:
+def _uniform(generator: int | random.Random | torch.Generator | None) -> float:
     if generator is None:
         return random.random()
     if isinstance(generator, random.Random):

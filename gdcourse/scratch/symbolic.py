@@ -143,7 +143,7 @@ def d(e: Expr | float, name: str | Sym, *, simplify: bool = False) -> Expr:
     return fold(result, simplify_node) if simplify else result
 
 
-def val(e: Expr | float, env: Mapping[str, float | torch.Tensor]):
+def val(e: Expr | float, env: Mapping[str, float | torch.Tensor]) -> float | torch.Tensor:
     """The value of ``e`` with each symbol replaced by its value in ``env``.
 
     Values may be numbers or tensors (any shape, any device): tensors broadcast as in torch,
