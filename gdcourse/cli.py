@@ -9,7 +9,7 @@
 Stdlib argparse only. Each subcommand has an ``_add_*`` function that declares its arguments
 and a ``_cmd_*`` function that runs it. Argument values are checked while parsing (the
 ``type=`` functions below wrap the library's own validators), so a bad value is a one-line
-usage error with exit status 2 before any work; errors found later exit with status 1.
+error (one line, exit status 2) before any work; errors found later exit with status 1.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import torch
 
@@ -203,8 +203,15 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 # --- the command ----------------------------------------------------------------------------
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a bad argument reported on one line (the usage is one --help away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gdcourse", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="gdcourse", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_fit(sub)
