@@ -8,8 +8,8 @@
 
 Stdlib argparse only. Each subcommand has an ``_add_*`` function that declares its arguments
 and a ``_cmd_*`` function that runs it. Argument values are checked while parsing (the
-``type=`` functions below wrap the library's own validators), so a bad value is a one-line
-error (one line, exit status 2) before any work; errors found later exit with status 1.
+``type=`` functions below wrap the library's own validators), so a bad value is an error
+of one line with exit status 2, before any work; errors found later exit with status 1.
 """
 
 from __future__ import annotations
