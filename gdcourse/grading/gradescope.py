@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import re
 import shlex
@@ -29,9 +30,11 @@ import zipfile
 from pathlib import Path
 
 from ..errors import InvalidArgumentError
+from .cells import read_cells
 from .export import atomic_write, gradescope
 from .registry import get_exercise, load_hidden, normalize_id
 from .report import say, text_report
+from .runner import grade
 from .safetext import clean
 
 __all__ = ["build_bundle", "choose_submission", "main"]
@@ -169,8 +172,6 @@ def build_bundle(exercise: str, output: str | Path, *, hidden: str | Path | None
 # --- run_autograder (on Gradescope, once per upload) -------------------------------------------
 
 def _declares(path: Path, ex_id: str) -> bool:
-    from .cells import read_cells
-
     try:
         declared = read_cells(path)[1]
         return declared is not None and normalize_id(declared) == ex_id
@@ -224,8 +225,6 @@ def choose_submission(folder: str | Path, ex_id: str) -> tuple[Path | None, str]
 
 
 def _write_results(root: Path, data: dict) -> None:
-    import json
-
     atomic_write(root / "results" / "results.json", json.dumps(data, indent=2) + "\n")
 
 
@@ -247,8 +246,6 @@ def main(argv: list[str] | None = None) -> int:
             _write_results(root, {"score": 0.0, "output": chosen, "stdout_visibility":
                                   "hidden", "tests": []})
             return 0
-        from .runner import grade
-
         (result,) = grade([path], exercise=ex_id, hidden=args.hidden, jobs=1,
                           notice=lambda text: say(f"note: {text}"))
         result.submission = clean(path.relative_to(root / "submission").as_posix(), 200)
