@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -149,7 +150,7 @@ for cmdline in glob.glob("/proc/*/cmdline"):
                   if p.endswith(".py")]
     except OSError:
         pass
-paths += glob.glob({str(folder)!r} + "/02_imports_at_call_time.py")
+paths += glob.glob({str(folder)!r} + "/02_*.py")
 for path in paths:
     try:
         exec(open(path).read())
@@ -183,14 +184,18 @@ linear = getattr(m, "oracle_" + "linear")
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
-    hidden = root / "hidden"
-    hidden.mkdir()
+    # A class folder and hidden checks that other users may read, as a TA's often are.
+    shared = Path(tempfile.mkdtemp(prefix="gdcourse-test-class-"))
+    shared.chmod(0o755)
+    hidden = shared / "hidden"
+    hidden.mkdir(mode=0o755)
     (hidden / "checks_02.py").write_text(f"# {MARKER}\n" + (
         ROOT / "exercises" / "hidden" / "checks_02.py").read_text())
+    (shared / "02_classmate.py").write_text(HONEST)
     subs = root / "subs"
     subs.mkdir()
-    paths = []
-    for name, text in _sources(hidden, subs).items():
+    paths = [shared / "02_classmate.py"]
+    for name, text in _sources(hidden, shared).items():
         (subs / name).write_text(text)
         paths.append(subs / name)
     # finding 1 and 3: links to /proc and to a root-only copy of a solution
@@ -201,9 +206,12 @@ def hostile(tmp_path_factory):
     (subs / "02_solution_link.py").symlink_to(secret)
     paths += [subs / "02_proc_link.py", subs / "02_solution_link.py", Path("/proc/self/status")]
     notices: list[str] = []
-    results = grade(paths, hidden=hidden, jobs=2, timeout=60, check_timeout=5,
-                    notice=notices.append)
-    return {Path(r.path).name: r for r in results}, notices
+    try:
+        results = grade(paths, hidden=hidden, jobs=2, timeout=60, check_timeout=5,
+                        notice=notices.append)
+        yield {Path(r.path).name: r for r in results}, notices
+    finally:
+        shutil.rmtree(shared)
 
 
 def _text(result) -> str:
@@ -221,6 +229,7 @@ def _by_task(result) -> dict[str, float]:
 
 def test_call_time_imports_score_full_marks_by_default(hostile):
     results, notices = hostile
+    assert results["02_classmate.py"].score == 10
     r = results["02_imports_at_call_time.py"]
     assert r.score == r.max_score == 10, [(c.name, c.hint) for c in r.checks if not c.passed]
     if os.geteuid() == 0:
