@@ -25,7 +25,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 # Evaluated in the page once it has loaded (and a moment more, for the animation players).
 _PROBE = """
 new Promise(resolve => {
-  const look = () => setTimeout(() => {
+  const typeset = () => (window.MathJax && MathJax.startup && MathJax.startup.promise)
+    || Promise.resolve();
+  const look = () => setTimeout(() => typeset().then(() => {
     const article = document.querySelector('article') || document.body;
     const outputs = [...article.querySelectorAll('.cell_output img')];
     const decoded = img => img.complete && img.naturalWidth > 0;
@@ -36,14 +38,18 @@ new Promise(resolve => {
       loaded_images: outputs.filter(decoded).length,
       broken_images: outputs.filter(img => !decoded(img)).map(img => img.src.slice(0, 120)),
       tracebacks: [...article.querySelectorAll('.cell_output .traceback, .output.traceback')]
-        .map(el => el.textContent.trim().split('\\n').slice(-1)[0].slice(0, 200)),
+        .map(el => ((el.querySelector('pre') || el).textContent.trim().split('\\n')
+                    .filter(line => line.trim()).slice(-1)[0] || '').slice(0, 200)),
       links: [...document.querySelectorAll('a[href]')].map(a => a.href),
       external: performance.getEntriesByType('resource').map(r => r.name)
         .filter(u => !u.startsWith('file:') && !u.startsWith('data:')),
       code_cells: article.querySelectorAll('.cell').length,
-      text_length: article.innerText.length,
+      formulas: article.querySelectorAll('.math').length,
+      formulas_drawn: [...article.querySelectorAll('.math')]
+        .filter(el => el.querySelector('mjx-container') || el.tagName === 'MJX-CONTAINER').length,
+      text: article.innerText,
     });
-  }, 500);
+  }), 500);
   if (document.readyState === 'complete') look(); else addEventListener('load', look);
 })
 """
@@ -156,9 +162,6 @@ class Browser:
         self.close()
 
 
-# The one resource a page may take from the network: MathJax draws the formulas when the
-# reader is online (offline the TeX source shows in its place).
-ALLOWED_EXTERNAL = ("https://cdn.jsdelivr.net/npm/mathjax@3/",)
 
 
 def page_problems(seen: dict, *, repo_path: str, images: int | None, url: str | None = None,
@@ -200,9 +203,11 @@ def page_problems(seen: dict, *, repo_path: str, images: int | None, url: str | 
     for link in downloads:
         if not Path(urllib.parse.unquote(urllib.parse.urlparse(link).path)).is_file():
             problems.append(f"download link {link} leads to no file")
-    outside = [u for u in seen["external"] if not u.startswith(ALLOWED_EXTERNAL)]
-    if outside:
-        problems.append(f"loads from the network: {outside}")
+    if seen["external"]:
+        problems.append(f"loads from the network: {seen['external']}")
+    if seen["formulas_drawn"] != seen["formulas"]:
+        problems.append(f"{seen['formulas'] - seen['formulas_drawn']} of {seen['formulas']} "
+                        "formulas not drawn (MathJax did not run)")
     return problems
 
 
@@ -223,4 +228,5 @@ if __name__ == "__main__":
             seen = browser.look(Path(arg))
             seen["links"] = [u for u in seen["links"] if "colab" in u or "kaggle" in u
                              or "_notebooks" in u]
+            seen["text"] = seen["text"][:300]
             print(json.dumps(seen, indent=1))

@@ -98,8 +98,37 @@ def _copy_notebooks(app, exception):
         shutil.copyfile(page["download"], target)
 
 
+def _mathjax() -> Path | None:
+    """MathJax 3 as the sphinx-mathjax-offline package ships it (the [book] extra)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    folder = spec and spec.origin and Path(spec.origin).parent / "static" / "mathjax"
+    return folder if folder and (folder / "tex-mml-chtml.js").is_file() else None
+
+
+def _offline_mathjax(app, config):
+    # Formulas drawn from a copy inside the site, so a page opened offline (file://) shows
+    # them too; without the package the theme's CDN copy is used.
+    if _mathjax() is not None:
+        config.mathjax_path = "mathjax/tex-mml-chtml.js"
+
+
+def _copy_mathjax(app, exception):
+    source = _mathjax()
+    if exception is not None or app.builder.format != "html" or source is None:
+        return
+    target = Path(app.outdir, "_static", "mathjax")
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source / "tex-mml-chtml.js", target / "tex-mml-chtml.js")
+    fonts = Path("output", "chtml", "fonts", "woff-v2")
+    shutil.copytree(source / fonts, target / fonts, dirs_exist_ok=True)
+
+
 def setup(app):
     app.add_config_value("gdcourse_manifest", "", "html")
+    app.connect("config-inited", _offline_mathjax, priority=900)
+    app.connect("build-finished", _copy_mathjax)
     # After sphinx-book-theme's own launch buttons (priority 500), so Kaggle joins them.
     app.connect("html-page-context", _page_context, priority=501)
     app.connect("build-finished", _copy_notebooks)
