@@ -25,7 +25,7 @@ bench: $(STAMP)
 # The course book (Jupyter Book 1.x, offline): lectures executed once (cached in book/_build),
 # exercises as committed. The last line printed is the path of the site's index.html.
 book: $(STAMP)
-	$(PY) book/build.py
+	$(PY) book/build_book.py
 
 venv: $(STAMP)
 

@@ -23,7 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book"))
 
-import build  # noqa: E402
+import build_book as build  # noqa: E402
 import home  # noqa: E402
 from browser import Browser, chromium, page_problems  # noqa: E402
 from execute import execute  # noqa: E402

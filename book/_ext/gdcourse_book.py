@@ -5,7 +5,7 @@ page this adds Kaggle to that menu, and puts a row of links under the title: Ope
 Open in Kaggle, Download the notebook (the clean .ipynb from the repository, copied next to
 the site). Exercise pages also say how to do the exercise. Links come from book/home.py.
 
-Reads ``gdcourse_manifest`` (written by book/build.py): for each page, the repository path
+Reads ``gdcourse_manifest`` (written by book/build_book.py): for each page, the repository path
 that Colab and Kaggle open, the notebook file to offer for download, and its kind.
 """
 

@@ -1,8 +1,8 @@
 """Build the course book: a static HTML site of the lectures (run, with every output) and
 the exercises (to fill in), with Colab, Kaggle and download links on every page.
 
-    python book/build.py              # what `make book` runs; prints index.html's path last
-    python book/build.py --out DIR    # site in DIR/html (default book/_build)
+    python book/build_book.py              # what `make book` runs; prints index.html's path last
+    python book/build_book.py --out DIR    # site in DIR/html (default book/_build)
 
 Lectures are executed by book/execute.py, the executor the notebook tests use, and kept in
 OUT/executed keyed by the notebook's and gdcourse's content, so a rebuild runs only what
