@@ -125,7 +125,8 @@ def title(nb: nbformat.NotebookNode) -> str:
 
 def _short(heading: str) -> str:
     """'Lecture 01 — Gradient descent by hand' -> 'Gradient descent by hand'."""
-    return re.sub(r"^(lecture|exercise)\s+\d+\s*[:—–-]\s*", "", heading, flags=re.I)
+    short = re.sub(r"^(lecture|exercise)\s+\d+\s*[:—–-]\s*", "", heading, flags=re.I)
+    return short[:1].upper() + short[1:]
 
 
 def _table(pages: dict[str, dict]) -> str:
