@@ -35,7 +35,8 @@ from .errors import (
 )
 from .fast import FastForward, fast_forward
 from .grid import GridResult, grid_search, grid_size
-from .loop import History, train
+from .history import History
+from .loop import train
 from .quadratic import (
     QuadraticFit,
     design_matrix_quadratic,

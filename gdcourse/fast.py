@@ -40,7 +40,7 @@ import torch
 from ._validate import check_lr, check_same_length, check_steps, check_tensor, check_unit
 from .curvature import mse_hessian, stable_lr_limit
 from .errors import DivergenceError, InvalidArgumentError, ShapeError
-from .loop import History
+from .history import History
 
 __all__ = ["fast_forward", "FastForward"]
 
@@ -56,7 +56,7 @@ class FastForward:
         final_params: params after the last step taken, shape (P,).
         final_loss: their MSE.
         n_steps: how many steps were taken (fewer than asked when ``target_loss`` stopped it).
-        stop_reason: "steps" or "target_loss", as in :class:`~gdcourse.loop.History`.
+        stop_reason: "steps" or "target_loss", as in :class:`~gdcourse.history.History`.
         lr, momentum: the hyper-parameters.
         elapsed: wall-clock seconds.
     """
@@ -73,7 +73,7 @@ class FastForward:
     elapsed: float
 
     def to_history(self) -> History:
-        """The recorded losses as a :class:`~gdcourse.loop.History` (for ``.plot()``)."""
+        """The recorded losses as a :class:`~gdcourse.history.History` (for ``.plot()``)."""
         return History(steps=list(self.steps), losses=self.losses.tolist(),
                        n_steps=self.n_steps, stop_reason=self.stop_reason,
                        elapsed=self.elapsed, final_loss=self.final_loss)

@@ -26,7 +26,8 @@ from .curvature import mse_hessian
 from .devices import seeded_generator
 from .errors import InvalidArgumentError, ShapeError
 from .fast import fast_forward
-from .loop import History, train
+from .history import History
+from .loop import train
 from .optim import build, stability_factor
 from .recipe import init_params, mse
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from ..loop import History
+from ..history import History
 from ..quadratic import QuadraticFit, quadratic
 from ._common import Values, _axes, to_np
 

@@ -24,9 +24,9 @@ from typing import Any, TypeAlias
 import torch
 from tqdm.auto import tqdm
 
+from .._loop_parts import progress_default
 from .._validate import check_lr, check_steps
 from ..errors import DivergenceError, InvalidArgumentError, InvalidTypeError, ShapeError
-from ..loop import _progress_default
 from .scalar import Scalar, gc_paused, sigmoid, tanh
 
 __all__ = ["Model", "GradientDescent", "Linear", "LogisticRegression", "OneLayerNetwork"]
@@ -155,7 +155,7 @@ class GradientDescent:
         if len(xs) != len(ys):
             raise ShapeError(f"xs has {len(xs)} samples but ys has {len(ys)} targets")
         if progress is None:
-            progress = _progress_default()
+            progress = progress_default()
         bar = None
         if progress:
             bar = tqdm(total=n_steps, desc="GradientDescent", unit="step", leave=False)
