@@ -158,6 +158,12 @@ for path in paths:
     except Exception:
         pass
 """,
+        "02_reads_checkout.py": f"""
+import os
+for rel in (".git", "exercises/source", "exercises/hidden"):
+    if os.path.exists(os.path.join({str(ROOT)!r}, rel)):
+        print("SEES", rel)
+""",
         # finding 4: the hidden checks' source, read and raised/printed; a flood of notes
         "02_leaks_hidden.py": f"""
 import glob
@@ -310,6 +316,12 @@ def test_forbidden_apis_score_zero_with_a_note(hostile, name, api, tasks):
 @pytest.mark.parametrize("name", ["02_execs_solution.py", "02_execs_classmate.py"])
 def test_solutions_and_classmates_are_out_of_reach(hostile, name):
     assert hostile[0][name].score == 0
+
+
+def test_the_checkout_around_gdcourse_is_out_of_view(hostile):
+    if not isolation.hostside.namespaces_work():
+        pytest.skip("without namespaces the child sees what its uid may read (and is told)")
+    assert "SEES" not in hostile[0]["02_reads_checkout.py"].output
 
 
 def test_hidden_checks_never_reach_notes_or_output(hostile):
@@ -528,6 +540,9 @@ import torch
 class Momentum(torch.optim.SGD):
     def __init__(self, params, *, lr, beta=0.9):
         super().__init__(params, lr=lr, momentum=beta)
+class Adam:
+    def __init__(self, params, **kwargs):
+        self.opt = getattr(torch, "op" + "tim").Adam(params)
 """)
     sys.path.insert(0, str(tmp_path))
     try:
@@ -540,3 +555,4 @@ class Momentum(torch.optim.SGD):
     out = capsys.readouterr().out
     assert r is not None and r.score == 0
     assert "Momentum will score 0" in out and "torch.optim" in out
+    assert "instructor: getattr with a built name (in Adam)" in out

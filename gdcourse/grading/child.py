@@ -92,13 +92,18 @@ def _setup(setup: dict[str, Any]) -> list[str]:
     _set_limits(int(setup["cpu_s"]), int(setup["nproc"]))
     skipped: list[str] = []
     if setup.get("namespaces"):
-        needed = [sys.prefix, sys.base_prefix, sys.exec_prefix, setup["root"],
-                  *(p for p in sys.path if p and os.path.isdir(p))]
+        # What the interpreter needs, and of the checkout gdcourse runs from only the
+        # package itself: its exercises/ (solutions, hidden checks) and .git stay unseen.
+        root = os.path.realpath(setup["root"])
+        package = os.path.join(root, "gdcourse")
+        checkout = os.path.basename(root) not in ("site-packages", "dist-packages")
+        needed = [sys.prefix, sys.base_prefix, sys.exec_prefix, package,
+                  *(p for p in sys.path if p and os.path.isdir(p)
+                    and (os.path.realpath(p) != root or not checkout))]
         ids = (uid, uid) if uid >= 0 else (0, 0)
         skipped = confine.reshape(needed=needed, workdir=setup["workdir"],
-                                  hide=setup.get("hide", []),
-                                  readonly=[os.path.join(setup["root"], "gdcourse")],
-                                  uid=ids[0], gid=ids[1])
+                                  hide=[*setup.get("hide", []), *[root] * checkout],
+                                  readonly=[package], uid=ids[0], gid=ids[1])
         os.chdir(setup["workdir"])
     import torch
 

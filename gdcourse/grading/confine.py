@@ -67,8 +67,8 @@ def _shadow(directory: str, keep: list[str], *, mode: str, stage: str,
     inside it, each mounted at the same place)."""
     children = sorted({os.path.relpath(k, directory).split(os.sep)[0] for k in keep})
     staged = []
-    for i, child in enumerate(children):
-        src, mark = os.path.join(directory, child), os.path.join(stage, str(i))
+    for child in children:
+        src, mark = os.path.join(directory, child), os.path.join(stage, secrets.token_hex(8))
         if os.path.isdir(src):
             os.mkdir(mark)
         else:

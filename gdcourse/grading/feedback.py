@@ -65,7 +65,7 @@ def check(exercise: str | int, *tasks, quiet: bool = False,
 
     ex = Exercise(ex.id, ex.title, ex.tasks, checks, ex.probes)
     # The grader's policy, told before submitting: what a task may not use scores 0.
-    refused = scan_namespace(ns, ex.id)
+    refused, flags = scan_namespace(ns, ex.id)
     records, inputs = {}, []
     for i, c in enumerate(checks):
         full = c.inputs()
@@ -77,11 +77,14 @@ def check(exercise: str | int, *tasks, quiet: bool = False,
                                wire.from_plain(wire.to_plain(child_inputs(full))),
                                limit=c.time_limit, interactive=True)
     notes = [f"{task} will score 0: {why}" for task, whys in refused.items() for why in whys]
-    result = SubmissionResult("your code", ex.id, judge(ex, records, inputs), notes)
+    result = SubmissionResult("your code", ex.id, judge(ex, records, inputs), notes,
+                              flags=flags)
     if not quiet:
         _print(ex, result, partial=bool(wanted))
         for note in notes:
             print("  ! " + note)
+        for flag in flags:
+            print(f"  ? the grader will show your instructor: {flag}")
     return result
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from . import hostside, wire
 from .registry import call
+from .safetext import clean
 from .sandbox import Child
 
 __all__ = ["Plan", "preflight", "child_uid"]
@@ -120,14 +121,14 @@ def _honest_child_works(plan: Plan) -> str:
                              "nproc": 64 if plan.by_uid else 0, "root": _ROOT,
                              "namespaces": plan.namespaces, "hide": []}, deadline)
         if ready.data is None:
-            return f"the child did not start ({ready.reason}): {child.output()[-300:]}"
+            return clean(f"the child did not start ({ready.reason}): {child.output()[-300:]}")
         cells = child.ask({"cells": [PROBE_CELL], "limit": 60}, deadline)
         answer = child.ask({"probe": "call", "limit": 60,
                             "inputs": wire.to_plain(call("mse", 0, 0))}, deadline)
         data = answer.data or {}
         if data.get("status") == "ok" and data.get("out") == 1.0 and cells.data is not None:
             return ""
-        return str(data.get("message") or answer.reason or "no answer")[:300]
+        return clean(data.get("message") or answer.reason or "no answer")
     finally:
         child.close()
         child.finish_log()

@@ -228,13 +228,15 @@ def _why(api: str, cell: int, line: int, exercise: str) -> str:
     return f"uses {api} (cell {cell}, line {line}); {rule}"
 
 
-def scan_namespace(ns: dict, exercise: str) -> dict[str, list[str]]:
+def scan_namespace(ns: dict, exercise: str) -> tuple[dict[str, list[str]], list[str]]:
     """The same policy on live objects (``check()`` in a notebook): a task that *is*, or
-    subclasses, a forbidden object, or whose code reads a name bound to one."""
+    subclasses, a forbidden object, or whose code reads a name bound to one; and the
+    dynamic tricks in the tasks' code that the grader will flag."""
     import inspect
     import textwrap
 
     verdicts: dict[str, list[str]] = {}
+    flags: list[str] = []
     for task in TASKS.get(exercise, ()):
         why: list[str] = []
         for name in (task, *SHARED.get(exercise, ())):
@@ -250,6 +252,9 @@ def scan_namespace(ns: dict, exercise: str) -> dict[str, list[str]]:
                 tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
             except Exception:
                 continue
+            reader = _Reader({})
+            reader.visit(tree)
+            flags.extend(f"{what} (in {name})" for what, _ in reader.flags)
             for node in ast.walk(tree):
                 if isinstance(node, ast.Name) and node.id in ns:
                     hit = forbidden_name(_object_name(ns[node.id]) or "", exercise)
@@ -258,4 +263,4 @@ def scan_namespace(ns: dict, exercise: str) -> dict[str, list[str]]:
                                    "does not allow it")
         if why:
             verdicts[task] = list(dict.fromkeys(why))
-    return verdicts
+    return verdicts, list(dict.fromkeys(flags))
