@@ -44,6 +44,14 @@ def fit_linear(X, y, *, lr=0.1, steps=200, seed=0):
     return params.detach()
 """
 HONEST = HEAD + LINEAR + FIT
+CALL_TIME_IMPORTS = HEAD + """
+def linear(X, params):
+    import decimal, fractions, statistics
+    import matplotlib.pyplot as plt
+    plt.figure()
+    scale = float(statistics.mean([1, 1])) * float(fractions.Fraction(2, 2))
+    return (X @ params[:-1] + params[-1]) * scale * float(decimal.Decimal(1))
+""" + FIT
 BAD_STR = """
 class Sneaky(Exception):
     def __str__(self):
@@ -55,14 +63,7 @@ def _sources(hidden: Path, folder: Path) -> dict[str, str]:
     return {
         # finding 8: imports at call time under the spare uid; an exception whose __str__
         # raises must cost only its own checks.
-        "02_imports_at_call_time.py": HEAD + """
-def linear(X, params):
-    import decimal, fractions, statistics
-    import matplotlib.pyplot as plt
-    plt.figure()
-    scale = float(statistics.mean([1, 1])) * float(fractions.Fraction(2, 2))
-    return (X @ params[:-1] + params[-1]) * scale * float(decimal.Decimal(1))
-""" + FIT,
+        "02_imports_at_call_time.py": CALL_TIME_IMPORTS,
         "02_bad_str.py": HEAD + BAD_STR + LINEAR + """
 raise Sneaky()
 # %%
@@ -240,6 +241,28 @@ def test_call_time_imports_score_full_marks_by_default(hostile):
     assert r.score == r.max_score == 10, [(c.name, c.hint) for c in r.checks if not c.passed]
     if os.geteuid() == 0:
         assert not any("stepping down" in n for n in notices), notices
+
+
+def _others_cannot_reach(path: str) -> bool:
+    parts = Path(path).resolve().parts
+    return any(not os.stat(os.path.join(*parts[:i])).st_mode & 0o001
+               for i in range(1, len(parts) + 1))
+
+
+def test_without_namespaces_the_grader_steps_down_and_says_so(tmp_path, monkeypatch):
+    # Python under a root-only home and no unshare: a spare uid cannot import the standard
+    # library at call time, so the grader grades with less isolation and says so up front.
+    monkeypatch.setattr(isolation.hostside, "namespaces_work", lambda: False)
+    _no_tamper_check(monkeypatch)
+    sub = _write(tmp_path, "02_imports.py", CALL_TIME_IMPORTS)
+    notices: list[str] = []
+    (r,) = grade([sub], notice=notices.append, timeout=60)
+    assert r.score == r.max_score == 6, [(c.name, c.hint) for c in r.checks]
+    if os.geteuid() == 0 and _others_cannot_reach(sys.base_prefix):
+        assert any("stepping down" in n for n in notices)
+        assert any("stepping down" in n for n in r.notes)       # in every report too
+        with pytest.raises(InvalidArgumentError, match="isolate='uid' was asked for"):
+            grade([sub], isolate="uid")
 
 
 def test_an_exception_whose_str_raises_costs_only_its_checks(hostile):

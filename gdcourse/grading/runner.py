@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GDCourseError, InvalidArgumentError
-from . import policy, wire
+from . import hostside, policy, wire
 from .cells import read_cells
 from .isolation import Plan, child_uid, preflight
 from .registry import Exercise, child_inputs, get_exercise, load_hidden, normalize_id
@@ -105,6 +105,12 @@ def grade(paths: Iterable[str | os.PathLike[str]], *, exercise: str | None = Non
     if not loaded:
         return []
     plan = preflight(Plan.choose(isolate))
+    if isolate == "uid" and not plan.by_uid:
+        raise InvalidArgumentError(
+            "isolate='uid' was asked for, but an honest submission cannot import the "
+            f"standard library under a spare uid here ({'; '.join(plan.notices)}); use "
+            "isolate='auto' to grade with less isolation, or install Python where other "
+            "users can read it")
     if hidden is not None and not plan.namespaces and _others_can_read(Path(hidden)):
         plan = plan.with_notice(
             f"the hidden checks in {hidden} can be read by other users, and without "
@@ -249,7 +255,7 @@ def grade_file(path: str, source: Any, *, cache: dict[str, Prepared], timeout: f
     output, reason = "", "not run"
     pending = [i for i in range(len(ex.checks)) if i not in records]
     setup = {"exercise": ex_id, "memory_mb": memory_mb, "cpu_s": int(timeout) + 1,
-             "nproc": 64 if plan.by_uid else 0, "root": _ROOT,
+             "nproc": 64 if plan.by_uid else hostside.nproc_limit(), "root": _ROOT,
              "namespaces": plan.namespaces, "hide": hide}
     for attempt in range(RESTARTS + 1):
         if not pending:
