@@ -41,7 +41,8 @@ TASKS = {"01": ("mse", "grid_search", "grad_by_hand", "grad_line_by_hand"),
          "02": ("linear", "fit_linear"), "03": ("val", "d", "simplify"),
          "04": ("exp", "log", "tanh", "sigmoid"),
          "05": ("sigmoid", "bce", "predict_proba", "fit_logistic"), "06": ("Momentum", "Adam")}
-_DYNAMIC_CALLS = {"__import__", "exec", "eval", "compile", "breakpoint"}
+_DYNAMIC_CALLS = {"__import__", "exec", "eval", "compile", "breakpoint", "vars", "globals",
+                  "__builtins__"}
 _DYNAMIC_MODULES = ("importlib", "ctypes", "runpy", "gc", "inspect", "marshal", "pickle")
 _PATH_HINTS = ("__file__", "__path__", "gdcourse", "exercises", "/proc", "site-packages")
 
@@ -125,6 +126,8 @@ class _Reader(ast.NodeVisitor):
             self.aliases[a.asname or a.name] = full
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr in ("__dict__", "__getattribute__", "__subclasses__", "__globals__"):
+            self.flags.append((f".{node.attr}", node.lineno))
         name = self.dotted(node)
         if name is not None:
             self.used.append((name, node.lineno))
@@ -139,6 +142,11 @@ class _Reader(ast.NodeVisitor):
             self.used.append((self.aliases[node.id], node.lineno))
         if node.id in _DYNAMIC_CALLS:
             self.flags.append((node.id, node.lineno))
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if isinstance(node.value, ast.Attribute) and self.dotted(node.value) == "sys.modules":
+            self.flags.append(("sys.modules[...]", node.lineno))
+        self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         fn = node.func
