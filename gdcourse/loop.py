@@ -87,12 +87,19 @@ def train(params: Params, f: Model, x: torch.Tensor, y: torch.Tensor, *,
         progress: show a tqdm bar (default: in notebooks and terminals, not in CI).
 
     Returns:
-        A :class:`History`.
+        A :class:`History`; its ``final_loss`` is the loss of the params handed back (one
+        forward pass after the loop), ``losses`` those read before each recorded update.
 
     Raises:
         DivergenceError: the loss became nan/inf or exploded (the message names the first bad
             step); params hold recent values with a finite loss, and the message suggests a
             stable lr.
+
+    >>> from gdcourse import init_params, make_signal, quadratic
+    >>> t, y = make_signal(seed=666); params = init_params(3, seed=666)
+    >>> hist = train(params, quadratic, t, y, lr=1e-5, steps=100, progress=False)
+    >>> hist.n_steps, hist.stop_reason, hist.final_loss < hist.losses[-1] < hist.losses[0]
+    (100, 'steps', True)
     """
     tensors, lr = check_args(params, x, y, lr=lr, optimizer=optimizer, patience=patience,
                              restore_best=restore_best, x_val=x_val, y_val=y_val)
