@@ -579,3 +579,16 @@ class Adam:
     assert r is not None and r.score == 0
     assert "Momentum will score 0" in out and "torch.optim" in out
     assert "instructor: getattr with a built name (in Adam)" in out
+
+
+def test_hints_that_quote_an_answer_are_cleaned_at_the_source():
+    from gdcourse.grading import get_exercise
+    from gdcourse.grading.results import judge
+
+    ex = get_exercise("03")
+    i = next(i for i, c in enumerate(ex.checks) if c.name.startswith("simplify removes"))
+    forged = [[["sym", "x\ud800\x1b[2J\nnext"]]] * 7
+    (hint,) = [r.hint for r in judge(ex, {i: {"status": "ok", "out": forged}},
+                                     [c.inputs() for c in ex.checks])[i:i + 1]]
+    hint.encode("utf-8")
+    assert "\x1b" not in hint and "\n" not in hint and "got x\ufffd" in hint

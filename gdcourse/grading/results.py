@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .compare import AnswerCountError
 from .registry import Check, Exercise, Verdict
+from .safetext import clean
 from .wire import WireError, from_plain
 
 __all__ = ["CheckResult", "SubmissionResult", "judge"]
@@ -125,5 +126,6 @@ def _verdict(check: Check, out, inputs: dict) -> Verdict:
 
 def _result(check: Check, status: str, hint: str) -> CheckResult:
     earned = float(check.points) if status == "passed" else 0.0
-    return CheckResult(check.name, check.task, earned, float(check.points), status, hint,
-                       check.hidden, check.reveal)
+    # A hint may quote the answer (a symbol's name, an exception's text): one rule, here.
+    return CheckResult(check.name, check.task, earned, float(check.points), status,
+                       clean(hint, 500), check.hidden, check.reveal)
