@@ -94,11 +94,26 @@ def _inside(path: str, directory: str) -> bool:
 def reshape(*, needed: list[str], workdir: str, hide: list[str], readonly: list[str],
             uid: int, gid: int) -> list[str]:
     """Apply the file system plan of the module docstring; returns what it could not do."""
-    skipped: list[str] = []
     needed = sorted({os.path.realpath(p) for p in needed if os.path.exists(p)})
     shm = "/dev/shm" if os.path.isdir("/dev/shm") else "/run"
+    # Staging for bind mounts, on the shared /dev/shm until the end (then made private).
     stage = _mkdir(os.path.join(shm, f"gdcourse-stage-{secrets.token_hex(8)}"))
-    _mount("tmpfs", stage, "tmpfs", 0, "mode=0700")
+    try:
+        _mount("tmpfs", stage, "tmpfs", 0, "mode=0700")
+        skipped = _reshape(needed, workdir, hide, readonly, uid, gid, stage)
+    finally:
+        _libc.umount2(stage.encode(), MNT_DETACH)
+        os.rmdir(stage)
+    # Shared scratch space would be a channel between classmates: a private one each.
+    for scratch in ("/dev/shm", "/var/tmp"):
+        if os.path.isdir(scratch) and not any(_inside(p, scratch) for p in needed):
+            _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+    return skipped
+
+
+def _reshape(needed: list[str], workdir: str, hide: list[str], readonly: list[str],
+             uid: int, gid: int, stage: str) -> list[str]:
+    skipped: list[str] = []
     # 1. Let the child's uid reach the interpreter: every blocking directory on the way to a
     #    needed path is replaced by a traversable tmpfs holding just the way onward.
     for path in needed:
@@ -129,12 +144,6 @@ def reshape(*, needed: list[str], workdir: str, hide: list[str], readonly: list[
         if os.path.isdir(r):
             _mount(r, r, None, MS_BIND | MS_REC)
             _mount(r, r, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID)
-    _libc.umount2(stage.encode(), MNT_DETACH)
-    os.rmdir(stage)
-    # Shared scratch space would be a channel between classmates: a private one each.
-    for scratch in ("/dev/shm", "/var/tmp"):
-        if os.path.isdir(scratch) and not any(_inside(p, scratch) for p in needed):
-            _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
     return skipped
 
 
