@@ -55,7 +55,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         paths = make_class(Path(folder), args.exercise, args.n)
         start = time.perf_counter()
-        results = grade(paths, hidden=ROOT / "exercises" / "hidden", jobs=args.jobs)
+        results = grade(paths, hidden=ROOT / "exercises" / "hidden", jobs=args.jobs,
+                        notice=lambda text: print(f"  isolation notice: {text}"))
         wall = time.perf_counter() - start
     per_child = [r.elapsed for r in results]
     bare = statistics.median(child_startup() for _ in range(3))
