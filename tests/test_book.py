@@ -31,7 +31,7 @@ from execute import execute  # noqa: E402
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lectures")]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     if not chromium():
         if os.environ.get("GDCOURSE_REQUIRE_BROWSER") == "1":
@@ -41,7 +41,7 @@ def browser():
         yield opened
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def book(tmp_path_factory, executed_lecture):
     """The whole book, built once from the suite's lecture executions."""
     out = tmp_path_factory.mktemp("book")
@@ -50,6 +50,10 @@ def book(tmp_path_factory, executed_lecture):
     print(f"book built in {time.perf_counter() - start:.1f} s (lecture executions included "
           "when this test ran them first)")
     return index.parent
+
+
+# Session scope: xdist interleaves these tests with the lecture tests of the same group on
+# one worker, and a module-scoped book would be torn down and built again at each switch.
 
 
 def test_book_has_landing_lectures_and_exercises(book):
@@ -110,7 +114,7 @@ def _notebook(path: Path, *cells: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def tiny(tmp_path_factory):
     """A book of two lectures: 'fine' (two figures) and 'raises' (a cell that raised)."""
     src = tmp_path_factory.mktemp("tiny-src")
