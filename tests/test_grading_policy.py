@@ -63,3 +63,14 @@ def test_dynamic_tricks_are_flagged_and_unreadable_cells_skipped():
     for what in ("import importlib", "__import__", "getattr with a built name", "exec",
                  "reading a file of the package"):
         assert what in text, flags
+
+
+def test_the_grading_package_anywhere_costs_every_task():
+    # No task calls it, but a thread started at top level could answer for them all.
+    source = ("import threading\nimport gdcourse.grading.checks_02 as c\n"
+              "def answer():\n    return c.oracle_linear\n"
+              "threading.Thread(target=answer).start()\n")
+    refused, _ = scan([source], "02")
+    assert set(refused) == {"linear", "fit_linear"}
+    assert all("gdcourse.grading.checks_02 (cell 1, line 2)" in why[0]
+               for why in refused.values())

@@ -28,7 +28,8 @@ from typing import Any
 __all__ = ["FORBIDDEN", "scan", "scan_namespace", "forbidden_name"]
 
 ALWAYS = ("gdcourse.grading",)
-ALLOWED = ("gdcourse.grading.check", "gdcourse.grading")   # the student's own check()
+ALLOWED = ("gdcourse.grading.check", "gdcourse.grading",     # the student's own check()
+           "gdcourse.grading.feedback.check")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "03": ("gdcourse.scratch.symbolic", "gdcourse.scratch._symbolic_expr",
            "gdcourse.scratch._symbolic_simplify"),
@@ -57,6 +58,8 @@ def _prefixes(exercise: str) -> tuple[str, ...]:
 
 def forbidden_name(name: str, exercise: str) -> str | None:
     """The forbidden API ``name`` (a dotted name) falls under, or None."""
+    if name in ALLOWED:
+        return None
     for candidate in (name, _real_name(name)):
         if candidate is None or candidate in ALLOWED:
             continue
@@ -176,6 +179,7 @@ def scan(cells: list[str], exercise: str) -> tuple[dict[str, list[str]], list[st
     aliases: dict[str, str] = {}
     defs: dict[str, tuple[int, _Reader]] = {}      # top-level def/class -> what it uses
     bound: dict[str, tuple[int, _Reader]] = {}     # top-level name = expr / import
+    readers: list[tuple[int, _Reader]] = []        # every top-level statement
     flags: list[str] = []
     for cell, tree in _parse(cells):
         for stmt in tree.body:
@@ -186,6 +190,7 @@ def scan(cells: list[str], exercise: str) -> tuple[dict[str, list[str]], list[st
                 flags.append(f"code nested too deep to read (cell {cell}, line "
                              f"{stmt.lineno})")
                 continue
+            readers.append((cell, reader))
             flags.extend(f"{what} (cell {cell}, line {line})" for what, line in reader.flags)
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 defs[stmt.name] = (cell, reader)
@@ -203,7 +208,16 @@ def scan(cells: list[str], exercise: str) -> tuple[dict[str, list[str]], list[st
                         bound[t.id] = (cell, reader)
                         if name is not None:
                             aliases[t.id] = name
-    return _judge_tasks(exercise, defs, bound), list(dict.fromkeys(flags))[:20]
+    verdicts = _judge_tasks(exercise, defs, bound)
+    # The grading package has no place anywhere in a submission: a use no task reaches
+    # (a thread that answers for the tasks, say) costs every task. The library's own
+    # implementations only matter inside the tasks (a demo may compare with torch.optim).
+    anywhere = [_why(hit, cell, line, exercise) for cell, reader in readers
+                for used, line in reader.used
+                for hit in [forbidden_name(used, exercise)] if hit and hit.startswith(ALWAYS)]
+    for task in TASKS.get(exercise, ()) if anywhere else ():
+        verdicts[task] = list(dict.fromkeys([*verdicts.get(task, []), *anywhere]))
+    return verdicts, list(dict.fromkeys(flags))[:20]
 
 
 def _judge_tasks(exercise: str, defs: dict[str, tuple[int, _Reader]],
