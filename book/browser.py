@@ -88,6 +88,7 @@ class Browser:
         os.close(to_child)
         os.close(from_child)
         self._buffer = b""
+        self._events: list[tuple[str, str | None, dict]] = []
         self._next = 0
         self.timeout = timeout
 
@@ -102,6 +103,10 @@ class Browser:
     def _reply(self, wanted: int | str, session: str | None = None) -> dict:
         """The reply to command ``wanted`` (an id), or the next event named ``wanted``."""
         import select
+        for i, (method, where, params) in enumerate(self._events):
+            if method == wanted and where == session:
+                del self._events[i]
+                return params
         while True:
             while b"\0" in self._buffer:
                 raw, self._buffer = self._buffer.split(b"\0", 1)
@@ -110,8 +115,12 @@ class Browser:
                     if "error" in message:
                         raise RuntimeError(f"chromium: {message['error']}")
                     return message["result"]
-                if message.get("method") == wanted and message.get("sessionId") == session:
-                    return message.get("params", {})
+                if "method" in message:
+                    if message["method"] == wanted and message.get("sessionId") == session:
+                        return message.get("params", {})
+                    # An event that came while waiting for something else: keep it.
+                    self._events.append((message["method"], message.get("sessionId"),
+                                         message.get("params", {})))
             ready, _, _ = select.select([self._read], [], [], self.timeout)
             if not ready:
                 raise TimeoutError(f"chromium did not answer within {self.timeout} s")
@@ -130,6 +139,7 @@ class Browser:
             self._send("Page.enable", session=session)
             self._send("Page.navigate", {"url": url}, session)
             self._reply("Page.loadEventFired", session)
+            self._events = [e for e in self._events if e[1] != session]
             result = self._send("Runtime.evaluate", {"expression": _PROBE, "awaitPromise": True,
                                                      "returnByValue": True}, session)
             if "exceptionDetails" in result:
@@ -137,6 +147,7 @@ class Browser:
             return result["result"]["value"]
         finally:
             self._send("Target.closeTarget", {"targetId": target})
+            self._events = [e for e in self._events if e[1] != session]
 
     def close(self):
         try:
