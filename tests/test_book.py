@@ -31,6 +31,8 @@ from execute import execute  # noqa: E402
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lectures")]
 
 
+# Session scope: xdist interleaves these tests with the lecture tests of the same group on
+# one worker, and a module-scoped book would be torn down and built again at each switch.
 @pytest.fixture(scope="session")
 def browser():
     if not chromium():
@@ -50,10 +52,6 @@ def book(tmp_path_factory, executed_lecture):
     print(f"book built in {time.perf_counter() - start:.1f} s (lecture executions included "
           "when this test ran them first)")
     return index.parent
-
-
-# Session scope: xdist interleaves these tests with the lecture tests of the same group on
-# one worker, and a module-scoped book would be torn down and built again at each switch.
 
 
 def test_book_has_landing_lectures_and_exercises(book):
