@@ -79,4 +79,5 @@ if __name__ == "__main__":
     done = execute(source)
     out_dir.mkdir(parents=True, exist_ok=True)
     nbformat.write(done.nb, out_dir / source.name)
-    print(f"{source.name}: {done.seconds:.1f} s, {done.figures} figures")
+    print(f"{source.name}: {done.seconds:.1f} s, {done.figures} figures, "
+          f"{done.animations} animations")
