@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gdcourse.grading.cells import read_cells
-from gdcourse.grading.policy import scan
+from gdcourse.grading.policy import ANY, scan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,6 +71,5 @@ def test_the_grading_package_anywhere_costs_every_task():
               "def answer():\n    return c.oracle_linear\n"
               "threading.Thread(target=answer).start()\n")
     refused, _ = scan([source], "02")
-    assert set(refused) == {"linear", "fit_linear"}
-    assert all("gdcourse.grading.checks_02 (cell 1, line 2)" in why[0]
-               for why in refused.values())
+    assert list(refused) == [ANY]
+    assert "gdcourse.grading.checks_02 (cell 1, line 2)" in refused[ANY][0]

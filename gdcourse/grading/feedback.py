@@ -17,7 +17,7 @@ import sys
 
 from ..errors import InvalidArgumentError
 from . import wire
-from .policy import scan_namespace
+from .policy import ANY, scan_namespace
 from .registry import child_inputs, get_exercise
 from .results import SubmissionResult, judge
 from .runtime import run_probe
@@ -76,9 +76,13 @@ def check(exercise: str | int, *tasks, quiet: bool = False,
         records[i] = run_probe(ex.probes[c.probe], ns,
                                wire.from_plain(wire.to_plain(child_inputs(full))),
                                limit=c.time_limit, interactive=True)
-    notes = [f"{task} will score 0: {why}" for task, whys in refused.items() for why in whys]
-    result = SubmissionResult("your code", ex.id, judge(ex, records, inputs), notes,
-                              flags=flags)
+    notes = [f"{'every task' if task == ANY else task} will score 0: {why}"
+             for task, whys in refused.items() for why in whys]
+    checked = judge(ex, records, inputs)
+    for done in checked if ANY in refused else []:
+        if done.passed:           # as the grader will: what passed scores 0 all the same
+            done.status, done.points, done.hint = "failed", 0.0, refused[ANY][0]
+    result = SubmissionResult("your code", ex.id, checked, notes, flags=flags)
     if not quiet:
         _print(ex, result, partial=bool(wanted))
         for note in notes:

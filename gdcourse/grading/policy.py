@@ -25,9 +25,10 @@ import importlib
 import sys
 from typing import Any
 
-__all__ = ["FORBIDDEN", "scan", "scan_namespace", "forbidden_name"]
+__all__ = ["FORBIDDEN", "ANY", "scan", "scan_namespace", "forbidden_name"]
 
 ALWAYS = ("gdcourse.grading",)
+ANY = "*"        # in scan's verdicts: what costs every task
 ALLOWED = ("gdcourse.grading.check", "gdcourse.grading",     # the student's own check()
            "gdcourse.grading.feedback.check")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
@@ -175,7 +176,8 @@ def _parse(cells: list[str]) -> list[tuple[int, ast.Module]]:
 
 
 def scan(cells: list[str], exercise: str) -> tuple[dict[str, list[str]], list[str]]:
-    """(task -> why it scores 0, flags for the instructor) for a submission's cells."""
+    """(task -> why it scores 0, flags for the instructor) for a submission's cells; the
+    task ``ANY`` holds what costs every task (whatever its checks answer)."""
     aliases: dict[str, str] = {}
     defs: dict[str, tuple[int, _Reader]] = {}      # top-level def/class -> what it uses
     bound: dict[str, tuple[int, _Reader]] = {}     # top-level name = expr / import
@@ -210,13 +212,14 @@ def scan(cells: list[str], exercise: str) -> tuple[dict[str, list[str]], list[st
                             aliases[t.id] = name
     verdicts = _judge_tasks(exercise, defs, bound)
     # The grading package has no place anywhere in a submission: a use no task reaches
-    # (a thread that answers for the tasks, say) costs every task. The library's own
-    # implementations only matter inside the tasks (a demo may compare with torch.optim).
+    # (a thread that answers for the tasks, say) costs every task, under the key ANY.
+    # The library's own implementations only matter inside the tasks (a demo may compare
+    # with torch.optim).
     anywhere = [_why(hit, cell, line, exercise) for cell, reader in readers
                 for used, line in reader.used
                 for hit in [forbidden_name(used, exercise)] if hit and hit.startswith(ALWAYS)]
-    for task in TASKS.get(exercise, ()) if anywhere else ():
-        verdicts[task] = list(dict.fromkeys([*verdicts.get(task, []), *anywhere]))
+    if anywhere:
+        verdicts[ANY] = list(dict.fromkeys(anywhere))
     return verdicts, list(dict.fromkeys(flags))[:20]
 
 
@@ -285,4 +288,10 @@ def scan_namespace(ns: dict, exercise: str) -> tuple[dict[str, list[str]], list[
                                    "does not allow it")
         if why:
             verdicts[task] = list(dict.fromkeys(why))
+    anywhere = [f"{key} is {hit}; the grading package is not part of any answer"
+                for key, value in list(ns.items()) if not key.startswith("__")
+                for hit in [forbidden_name(_object_name(value) or "", exercise)]
+                if hit and hit.startswith(ALWAYS)]
+    if anywhere:
+        verdicts[ANY] = anywhere
     return verdicts, list(dict.fromkeys(flags))

@@ -251,7 +251,8 @@ def grade_file(path: str, source: Any, *, cache: dict[str, Prepared], timeout: f
         if c.task in refused:
             records[i] = {"status": "forbidden", "message": refused[c.task][0]}
     for task, why in refused.items():
-        notes.extend(f"{task} scores 0: {w}" for w in why[:3])
+        who = "every task" if task == policy.ANY else task
+        notes.extend(f"{who} scores 0: {w}" for w in why[:3])
     output, reason = "", "not run"
     pending = [i for i in range(len(ex.checks)) if i not in records]
     setup = {"exercise": ex_id, "memory_mb": memory_mb, "cpu_s": int(timeout) + 1,
@@ -277,8 +278,13 @@ def grade_file(path: str, source: Any, *, cache: dict[str, Prepared], timeout: f
             break     # out of time, nothing left, or no progress (it dies before any check)
         notes.append(f"restarted for the {len(pending)} check(s) still to run")
     missing = reason or "not run"
-    result = SubmissionResult(name, ex_id, judge(ex, records, inputs, missing_reason=missing),
-                              notes, output, flags=[clean(f, 200) for f in flags], path=path)
+    checks = judge(ex, records, inputs, missing_reason=missing)
+    for done in checks if policy.ANY in refused else []:
+        if done.passed:       # what failed on its own keeps its own hint
+            done.status, done.points = "failed", 0.0
+            done.hint = clean(refused[policy.ANY][0], 500)
+    result = SubmissionResult(name, ex_id, checks, notes, output,
+                              flags=[clean(f, 200) for f in flags], path=path)
     result.elapsed = time.perf_counter() - start
     return result
 
