@@ -135,6 +135,31 @@ class Momentum:
 class Adam(gd.optim.Adam):
     pass
 """,
+        # A thread that takes the grader's questions off stdin and answers them with the
+        # shipped oracles, defining no task at all.
+        "02_thread_answers.py": """
+import json, os, sys, threading
+import gdcourse.grading.checks_02 as c
+from gdcourse.grading.wire import from_plain, to_plain
+def one(call):
+    f = c.oracle_linear if call["fn"] == "linear" else c.oracle_descent
+    return f(*call["args"], **call.get("kwargs", {}))
+def thief(fd=int(sys.argv[1])):
+    buf = b""
+    while True:
+        block = os.read(0, 1 << 20)
+        if not block:
+            return
+        buf += block
+        while b"\\n" in buf:
+            line, _, buf = buf.partition(b"\\n")
+            q = json.loads(line)
+            x = from_plain(q.get("inputs", {}))
+            out = [one(k) for k in x["calls"]] if "calls" in x else one(x) if x else None
+            os.write(fd, (json.dumps({"nonce": q["nonce"], "status": "ok", "problems": [],
+                                      "out": to_plain(out)}) + "\\n").encode())
+threading.Thread(target=thief, daemon=True).start()
+""",
         "02_execs_solution.py": """
 import glob, os
 import gdcourse
@@ -309,6 +334,12 @@ def test_remove_tree_handles_1500_levels(tmp_path):
 def test_links_and_system_files_are_refused_before_any_child(hostile, name, why):
     r = hostile[0][name]
     assert r.score == 0 and r.checks == [] and why in r.notes[0]
+
+
+def test_a_thread_answering_with_the_oracles_earns_nothing(hostile):
+    r = hostile[0]["02_thread_answers.py"]
+    assert r.score == 0
+    assert any("every task scores 0" in n and "checks_02" in n for n in r.notes)
 
 
 def test_records_written_ahead_of_the_question_earn_nothing(hostile):
