@@ -622,3 +622,28 @@ def test_hints_that_quote_an_answer_are_cleaned_at_the_source():
                                      [c.inputs() for c in ex.checks])[i:i + 1]]
     hint.encode("utf-8")
     assert "\x1b" not in hint and "\n" not in hint and "got x\ufffd" in hint
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mount namespaces as root (CI runs as root)")
+def test_a_needed_path_is_kept_alone_and_its_neighbours_stay_hidden(tmp_path):
+    # A venv under /tmp beside the submissions (a Gradescope-like layout): the child must
+    # see the venv and nothing else of the folders around it.
+    for rel in ("top/keep/inner", "top/secret"):
+        (tmp_path / rel).mkdir(parents=True)
+    (tmp_path / "top/secret/s.txt").write_text("s")
+    script = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from gdcourse.grading import confine
+        confine.reshape(needed=[sys.prefix, sys.base_prefix, {str(ROOT / "gdcourse")!r},
+                                {str(tmp_path / "top/keep/inner")!r}],
+                        workdir={str(tmp_path.parent / "gd-work")!r}, hide=[], readonly=[],
+                        uid=1900000123, gid=1900000123)
+        print(sorted(os.listdir({str(tmp_path / "top")!r})),
+              os.path.isdir({str(tmp_path / "top/keep/inner")!r}))
+        """)
+    out = subprocess.run(["unshare", "--mount", "--propagation", "private", sys.executable,
+                          "-c", script], capture_output=True, text=True, timeout=120)
+    if out.returncode and "Operation not permitted" in out.stderr:
+        pytest.skip("unshare is refused on this machine")
+    assert out.stdout.split() == ["['keep']", "True"], out.stderr

@@ -63,22 +63,31 @@ def traversable(path: str, uid: int, gid: int, *, read: bool = False) -> bool:
 
 def _shadow(directory: str, keep: list[str], *, mode: str, stage: str,
             size: str = "16m", owner: int = 0) -> None:
-    """Replace ``directory`` by an empty tmpfs that holds bind mounts of ``keep`` (paths
-    inside it, each mounted at the same place)."""
-    children = sorted({os.path.relpath(k, directory).split(os.sep)[0] for k in keep})
+    """Replace ``directory`` by an empty tmpfs that holds bind mounts of exactly ``keep``
+    (paths inside it, each mounted at the same place, on directories of mode 0755 made
+    for the way there): nothing else of what was there shows."""
+    keep = [k for k in sorted(set(keep)) if k != directory and not any(
+        o != k and _inside(k, o) for o in keep)]
     staged = []
-    for child in children:
-        src, mark = os.path.join(directory, child), os.path.join(stage, secrets.token_hex(8))
-        if os.path.isdir(src):
+    for k in keep:
+        mark = os.path.join(stage, secrets.token_hex(8))
+        if os.path.isdir(k):
             os.mkdir(mark)
         else:
             open(mark, "w").close()
-        _mount(src, mark, None, MS_BIND | MS_REC)
-        staged.append((child, mark, os.path.isdir(src)))
+        _mount(k, mark, None, MS_BIND | MS_REC)
+        staged.append((k, mark, os.path.isdir(k)))
     _mount("tmpfs", directory, "tmpfs", MS_NOSUID | MS_NODEV,
            f"mode={mode},size={size},uid={owner},gid={owner}")
-    for child, mark, is_dir in staged:
-        target = os.path.join(directory, child)
+    for target, mark, is_dir in staged:
+        parent = os.path.dirname(target)
+        way = []
+        while not os.path.isdir(parent):
+            way.append(parent)
+            parent = os.path.dirname(parent)
+        for d in reversed(way):
+            os.mkdir(d)
+            os.chmod(d, 0o755)
         if is_dir:
             os.mkdir(target)
         else:
