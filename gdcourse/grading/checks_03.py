@@ -48,11 +48,12 @@ def _build(tree, ns):
     return walk(tree, step)
 
 
-def _to_postfix(e, ns) -> list:
+def _to_postfix(e, ns) -> list[list[str | float]]:
     """A student's expression (or a number) as postfix tokens, e.g. x*2 -> [["sym", "x"],
     ["const", 2.0], ["*"]]: flat, so any depth crosses the wire; iterative and capped."""
     Const, Sym, Log, BinOp = (lookup(ns, n) for n in ("Const", "Sym", "Log", "BinOp"))
-    out, stack = [], [(e, False)]
+    out: list[list[str | float]] = []
+    stack = [(e, False)]
     while stack:
         node, done = stack.pop()
         if len(out) > MAX_NODES:

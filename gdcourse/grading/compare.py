@@ -127,10 +127,9 @@ def descend_from_seed(loss_fn: Callable, X: torch.Tensor, y: torch.Tensor, *, lr
     """
     params = init_params(X.shape[1] + 1, seed=seed, dtype=X.dtype)
     for _ in range(steps):
-        loss_fn(X, y, params).backward()
+        (grad,) = torch.autograd.grad(loss_fn(X, y, params), params)
         with torch.no_grad():
-            params -= lr * params.grad
-        params.grad = None
+            params -= lr * grad
     return params.detach()
 
 

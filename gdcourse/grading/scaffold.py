@@ -3,10 +3,10 @@
 A source is a ``.py`` file in cell format (``# %%`` code cells, ``# %% [markdown]`` text
 cells) named ``NN_topic.py``. Solutions sit between marker lines::
 
-    def linear(X, params):
+    def area(width, height):
         \"\"\"...\"\"\"
         ### BEGIN SOLUTION
-        return X @ params[:-1] + params[-1]
+        return width * height
         ### END SOLUTION
 
 and become ``raise NotImplementedError`` at the same indentation. Each source gives
@@ -109,7 +109,7 @@ def split_cells(text: str) -> list[tuple[str, str]]:
 def _notebook(cells: list[tuple[str, str]], exercise: str) -> str:
     nb_cells = []
     for i, (kind, source) in enumerate(cells):
-        cell = {"cell_type": kind, "id": f"ex{exercise}-{i:02d}", "metadata": {},
+        cell: dict[str, object] = {"cell_type": kind, "id": f"ex{exercise}-{i:02d}", "metadata": {},
                 "source": source.splitlines(keepends=True)}
         if kind == "code":
             cell.update(execution_count=None, outputs=[])
