@@ -1,7 +1,7 @@
 """The grader's child process: confine itself, then answer the grader's questions.
 
 Started by ``sandbox.Child`` as ``python -I -c BOOT RESULT_FD`` (under ``unshare`` where
-available). Questions arrive one line at a time on stdin, answers go to RESULT_FD, each
+available), or forked from a zygote that imported torch already (``zygote_main.py``). Questions arrive one line at a time on stdin, answers go to RESULT_FD, each
 carrying the question's nonce (see ``sandbox.py`` for the conversation). The first
 question is the setup, handled before any student code exists in the process:
 
@@ -119,6 +119,10 @@ def _setup(setup: dict[str, Any]) -> list[str]:
     _limit(resource.RLIMIT_AS, _mapped_bytes() + int(setup["memory_mb"]) * 2**20)
     if uid >= 0 or setup.get("namespaces"):
         confine.drop_privileges(uid)
+        if setup.get("namespaces"):
+            # Dies with the process that made the namespaces (unshare, or the zygote's
+            # fork): a new uid cleared that parent-death signal, so it is set again.
+            confine._libc.prctl(confine.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     else:
         confine._libc.prctl(confine.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     return skipped

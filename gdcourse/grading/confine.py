@@ -30,7 +30,7 @@ __all__ = ["join_cgroups", "reshape", "drop_privileges", "traversable"]
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC = 1, 2, 4, 32, 4096, 16384
 MNT_DETACH = 2
-PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE = 38, 4
+PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE, PR_SET_PDEATHSIG = 38, 4, 1
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 
 

@@ -120,14 +120,14 @@ def _members(path: str) -> list[int]:
 def remove_cgroups(paths: list[str]) -> str:
     left = []
     for path in paths:
-        for _ in range(50):
+        for _ in range(250):        # the kernel takes a moment to let the killed go
             try:
                 os.rmdir(path)
                 break
             except OSError:
                 for pid in _members(path):
                     _kill(pid)
-                time.sleep(0.05)
+                time.sleep(0.01)
         else:
             left.append(path)
     return f"could not remove cgroups {left}" if left else ""
@@ -140,19 +140,21 @@ def _kill(pid: int) -> None:
         pass
 
 
-def kill_all(proc: subprocess.Popen[bytes], uid: int, cgroups: list[str]) -> None:
-    """Kill the child's group (with it the namespace), its cgroups' members and, with a
-    per-child uid, every process whose real, effective or saved uid is that uid (a setuid
-    helper, had one run, keeps its real uid)."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def kill_all(proc: subprocess.Popen[bytes] | None, uid: int, cgroups: list[str]) -> None:
+    """Kill the child's group (with it the namespace; ``None``: a zygote's child, killed by
+    its zygote already), its cgroups' members and, with a per-child uid, every process
+    whose real, effective or saved uid is that uid (a setuid helper, had one run, keeps its
+    real uid)."""
+    if proc is not None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
     for _ in range(3):
         for path in cgroups:
             for pid in _members(path):

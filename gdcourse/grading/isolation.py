@@ -25,8 +25,9 @@ from . import hostside, wire
 from .registry import call
 from .safetext import clean
 from .sandbox import Child
+from .zygote import Zygote
 
-__all__ = ["Plan", "preflight", "child_uid"]
+__all__ = ["Plan", "preflight", "child_uid", "honest_child_problem"]
 
 # Children of a root grader run as uids no account uses, one per child.
 _UID_BASE = 1_900_000_000
@@ -111,15 +112,18 @@ def mse(preds, targets):
 """
 
 
-def _honest_child_works(plan: Plan) -> str:
-    """"" when an honest call-time import works under ``plan``, else what went wrong."""
+def honest_child_problem(plan: Plan, zygote: Zygote | None = None) -> str:
+    """"" when an honest call-time import works under ``plan`` (in a child forked from
+    ``zygote`` when given), else what went wrong."""
     child = Child(uid=child_uid() if plan.by_uid else -1, namespaces=plan.namespaces,
-                  cgroup_limits=plan.limits(2048) if plan.cgroups else {})
+                  cgroup_limits=plan.limits(2048) if plan.cgroups else {}, zygote=zygote)
     deadline = time.monotonic() + 120
     try:
         ready = child.start({"exercise": "01", "memory_mb": 2048, "cpu_s": 120,
                              "nproc": 64 if plan.by_uid else 0, "root": _ROOT,
                              "namespaces": plan.namespaces, "hide": []}, deadline)
+        if child.fallback:
+            return clean(f"the zygote could not fork it: {child.fallback}")
         if ready.data is None:
             return clean(f"the child did not start ({ready.reason}): {child.output()[-300:]}")
         cells = child.ask({"cells": [PROBE_CELL], "limit": 60}, deadline)
@@ -152,7 +156,7 @@ def preflight(plan: Plan) -> Plan:
     failures: list[str] = []
     chosen = plan
     for candidate in candidates:
-        problem = _honest_child_works(candidate)
+        problem = honest_child_problem(candidate)
         if not problem:
             chosen = candidate
             break

@@ -15,6 +15,7 @@ check it was running: a fresh child is started for the checks still missing, at 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -28,12 +29,13 @@ from typing import Any
 from ..errors import GDCourseError, InvalidArgumentError
 from . import hostside, policy, wire
 from .cells import read_cells
-from .isolation import Plan, child_uid, preflight
+from .isolation import Plan, child_uid, honest_child_problem, preflight
 from .registry import Exercise, child_inputs, get_exercise, load_hidden, normalize_id
 from .results import SubmissionResult, judge
 from .runtime import WALL_FACTOR
 from .safetext import clean
-from .sandbox import Child
+from .sandbox import Child, child_env
+from .zygote import Pool, Zygote
 
 __all__ = ["grade"]
 
@@ -71,7 +73,8 @@ def grade(paths: Iterable[str | os.PathLike[str]], *, exercise: str | None = Non
           hidden: str | Path | None = None, timeout: float = 60.0,
           check_timeout: float = 10.0, memory_mb: int = 2048, jobs: int = 1,
           isolate: str = "auto", progress: Callable[[SubmissionResult], Any] | None = None,
-          notice: Callable[[str], Any] | None = None) -> list[SubmissionResult]:
+          notice: Callable[[str], Any] | None = None,
+          zygote: bool = True) -> list[SubmissionResult]:
     """Grade every submission in ``paths``; results come back in the same order.
 
     Args:
@@ -93,6 +96,9 @@ def grade(paths: Iterable[str | os.PathLike[str]], *, exercise: str | None = Non
         progress: called with each SubmissionResult as it finishes.
         notice: called once with each thing the instructor must know before trusting the
             run (what this machine cannot isolate); each result's notes say it too.
+        zygote: fork each child from a pre-imported interpreter, one per job slot
+            (``zygote.py``), rather than start a fresh one; where the OS refuses what a
+            zygote needs, the grader says so through ``notice`` and starts fresh ones.
     """
     exercise = _validate(isolate, timeout, check_timeout, jobs, memory_mb, exercise, hidden)
     # Every file is read once, before any child starts: a submission that deletes or
@@ -104,6 +110,23 @@ def grade(paths: Iterable[str | os.PathLike[str]], *, exercise: str | None = Non
             cache[source[1]] = _prepare(source[1], hidden)
     if not loaded:
         return []
+    # The zygotes import torch while the preflight runs.
+    pool = Pool(min(jobs, len(loaded)), child_env) if zygote else None
+    try:
+        return _grade_loaded(loaded, cache, pool, isolate=isolate, hidden=hidden,
+                             timeout=timeout, check_timeout=check_timeout,
+                             memory_mb=memory_mb, jobs=jobs, progress=progress,
+                             notice=notice)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _grade_loaded(loaded: list[tuple[str, Any]], cache: dict[str, Prepared],
+                  pool: Pool | None, *, isolate: str, hidden: str | Path | None,
+                  timeout: float, check_timeout: float, memory_mb: int, jobs: int,
+                  progress: Callable[[SubmissionResult], Any] | None,
+                  notice: Callable[[str], Any] | None) -> list[SubmissionResult]:
     plan = preflight(Plan.choose(isolate))
     if isolate == "uid" and not plan.by_uid:
         raise InvalidArgumentError(
@@ -118,6 +141,8 @@ def grade(paths: Iterable[str | os.PathLike[str]], *, exercise: str | None = Non
     for text in plan.notices:
         if notice is not None:
             notice(text)
+    if pool is not None:
+        _check_pool(pool, plan, notice)
     hide = [str(Path(p).resolve().parent) for p, _ in loaded]
     hide += [str(Path(hidden).resolve())] if hidden is not None else []
     hide += [str(PACKAGE_ROOT.parent / "exercises")]
@@ -126,9 +151,10 @@ def grade(paths: Iterable[str | os.PathLike[str]], *, exercise: str | None = Non
     def one(item: tuple[str, Any]) -> SubmissionResult:
         path, source = item
         try:
-            result = grade_file(path, source, cache=cache, timeout=timeout,
-                                check_timeout=check_timeout, memory_mb=memory_mb, plan=plan,
-                                hide=hide)
+            with pool.slot() if pool is not None else contextlib.nullcontext() as z:
+                result = grade_file(path, source, cache=cache, timeout=timeout,
+                                    check_timeout=check_timeout, memory_mb=memory_mb,
+                                    plan=plan, hide=hide, zygote=z)
         except Exception as err:        # a bug or an OS failure costs this one, not the class
             result = SubmissionResult(clean(path, 500), "?", path=path)
             result.notes.append(f"not graded: the grader failed on it ({type(err).__name__}: "
@@ -153,8 +179,8 @@ def grade(paths: Iterable[str | os.PathLike[str]], *, exercise: str | None = Non
     # memory through /proc; a grader that is not dumpable refuses that.
     dumpable = _set_dumpable(0) if watch and not plan.namespaces else None
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(one, loaded))
+        with ThreadPoolExecutor(max_workers=jobs) as threads:
+            results = list(threads.map(one, loaded))
     finally:
         sys.dont_write_bytecode = was
         if dumpable is not None:
@@ -166,6 +192,18 @@ def grade(paths: Iterable[str | os.PathLike[str]], *, exercise: str | None = Non
             "Reinstall gdcourse and grade as root in a container (each submission then "
             "runs under its own uid), or keep the package read-only")
     return results
+
+
+def _check_pool(pool: Pool, plan: Plan, notice: Callable[[str], Any] | None) -> None:
+    """Fork one honest child from a zygote first; where that fails, every child starts a
+    fresh interpreter, as before zygotes, and the instructor is told why."""
+    with pool.slot() as z:
+        problem = honest_child_problem(plan, z) if z is not None else pool.fallback
+    if problem:
+        pool.disable(problem)
+        if notice is not None:
+            notice(f"each submission starts a fresh Python (slower): an honest child forked "
+                   f"from a pre-imported one failed here ({clean(problem, 300)})")
 
 
 def _others_can_read(directory: Path) -> bool:
@@ -232,7 +270,7 @@ def _load(path: str | os.PathLike[str], exercise: str | None) -> Any:
 
 def grade_file(path: str, source: Any, *, cache: dict[str, Prepared], timeout: float,
                check_timeout: float, memory_mb: int, plan: Plan,
-               hide: list[str]) -> SubmissionResult:
+               hide: list[str], zygote: Zygote | None = None) -> SubmissionResult:
     """Grade one loaded submission (see :func:`grade`); never raises for a bad one."""
     start = time.perf_counter()
     deadline = time.monotonic() + timeout
@@ -263,7 +301,8 @@ def grade_file(path: str, source: Any, *, cache: dict[str, Prepared], timeout: f
             break
         before = len(pending)
         child = Child(uid=child_uid() if plan.by_uid else -1, namespaces=plan.namespaces,
-                      cgroup_limits=plan.limits(memory_mb) if plan.cgroups else {})
+                      cgroup_limits=plan.limits(memory_mb) if plan.cgroups else {},
+                      zygote=zygote)
         try:
             reason, pending = _converse(child, cells, ex, plain, limits, pending, records,
                                         notes if attempt == 0 else [], setup, deadline,

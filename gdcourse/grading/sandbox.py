@@ -16,9 +16,11 @@ are nowhere in it) and nothing written ahead of a question can answer it. The gr
 exactly one answer per question, the first line carrying its nonce; every other line is
 dropped unread. Lines are capped in size (a longer one is dropped as it streams in).
 
-The child runs ``python -I`` under ``unshare`` (mount and PID namespaces, plus a user
-namespace when the grader is not root) where available, in its own session, cgroups and
-(root) uid, with a stripped environment. ``close()`` kills it all: the namespace's first
+The child is forked from the job slot's zygote (``zygote.py``: ``python -I`` with torch
+already imported, doing what ``unshare`` does), or started as ``python -I`` under
+``unshare`` where no zygote works: mount and PID namespaces (plus a user namespace when the
+grader is not root) where available, its own session, cgroups and (root) uid, a stripped
+environment; the same setup question boxes it in either way. ``close()`` kills it all: the namespace's first
 process (the kernel then kills every process in it), the process group, the cgroups'
 members, and every process of the child's uid.
 """
@@ -40,8 +42,9 @@ from typing import IO, Any
 
 from . import hostside
 from .safetext import clean
+from .zygote import Forked, Zygote
 
-__all__ = ["Child", "Answer", "MAX_LINE"]
+__all__ = ["Child", "Answer", "MAX_LINE", "child_env"]
 
 _BOOT = ("import sys; sys.path.insert(0, {root!r}); "
          "from gdcourse.grading.child import main; main(sys.argv[1:])")
@@ -68,7 +71,9 @@ class Child:
     cgroup_limits: dict[str, str] = field(default_factory=dict)
     malformed: int = 0          # lines that are not JSON objects
     unasked: int = 0            # JSON lines that answered no question
-    proc: subprocess.Popen[bytes] | None = None
+    zygote: Zygote | None = None   # fork from it rather than start a fresh interpreter
+    fallback: str = ""             # why a zygote could not fork this child
+    proc: subprocess.Popen[bytes] | Forked | None = None
     workdir: str = ""
     cgroups: list[str] = field(default_factory=list)
     _log: IO[bytes] | None = None
@@ -83,13 +88,17 @@ class Child:
         self.cgroups = hostside.make_cgroups(self.cgroup_limits)
         self._log = tempfile.TemporaryFile()
         self._read_fd, write_fd = os.pipe()
-        prefix = hostside.unshare_prefix() if self.namespaces else []
-        cmd = [*prefix, sys.executable, "-I", "-c", _BOOT.format(root=_ROOT), str(write_fd)]
         try:
-            self.proc = subprocess.Popen(
-                cmd, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT,
-                cwd=self.workdir, env=_child_env(self.workdir), pass_fds=(write_fd,),
-                start_new_session=True)
+            if self.zygote is not None:
+                self.proc = self._fork(write_fd, deadline)
+            if self.proc is None:
+                prefix = hostside.unshare_prefix() if self.namespaces else []
+                cmd = [*prefix, sys.executable, "-I", "-c", _BOOT.format(root=_ROOT),
+                       str(write_fd)]
+                self.proc = subprocess.Popen(
+                    cmd, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT,
+                    cwd=self.workdir, env=child_env(self.workdir), pass_fds=(write_fd,),
+                    start_new_session=True)
         finally:
             os.close(write_fd)
         assert self.proc.stdin is not None
@@ -97,6 +106,24 @@ class Child:
         os.set_blocking(self._read_fd, False)
         return self.ask({"setup": {**setup, "workdir": self.workdir, "uid": self.uid,
                                    "cgroups": self.cgroups}}, deadline)
+
+    def _fork(self, write_fd: int, deadline: float) -> Forked | None:
+        """This child forked by the zygote, or None (``fallback`` says why)."""
+        assert self.zygote is not None and self._log is not None
+        stdin_r, stdin_w = os.pipe()
+        writer = open(stdin_w, "wb", buffering=0)
+        spawn = {"namespaces": self.namespaces, "workdir": self.workdir,
+                 "env": child_env(self.workdir)}
+        try:
+            forked = self.zygote.spawn(spawn, (stdin_r, write_fd, self._log.fileno()),
+                                       writer, deadline)
+        finally:
+            os.close(stdin_r)
+        if isinstance(forked, str):
+            writer.close()
+            self.fallback = forked
+            return None
+        return forked
 
     def ask(self, question: dict[str, Any], deadline: float) -> Answer:
         """Send ``question`` with a fresh nonce; the child's answer to it, or why none."""
@@ -207,8 +234,12 @@ class Child:
     def close(self) -> list[str]:
         """Kill everything the child started and remove its traces; problems as notes."""
         notes: list[str] = []
-        if self.proc is not None:
+        if isinstance(self.proc, Forked):
+            self.proc.kill_tree()
+            hostside.kill_all(None, self.uid, self.cgroups)
+        elif self.proc is not None:
             hostside.kill_all(self.proc, self.uid, self.cgroups)
+        if self.proc is not None:
             if self.proc.stdin is not None:
                 try:
                     self.proc.stdin.close()
@@ -231,7 +262,7 @@ class Child:
         return text
 
 
-def _child_env(workdir: str) -> dict[str, str]:
+def child_env(workdir: str) -> dict[str, str]:
     keep = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT") if k in os.environ}
     return {**keep, "HOME": workdir, "TMPDIR": workdir, "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": workdir,

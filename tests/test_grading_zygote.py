@@ -1,0 +1,125 @@
+"""Children forked from a pre-imported zygote are boxed in exactly like fresh ones.
+
+Each test grades small submissions with ``zygote=True`` (the default) and, where it
+compares, with ``zygote=False`` (a fresh interpreter per child, as before zygotes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from gdcourse.grading import grade, runner, zygote
+from gdcourse.grading.sandbox import child_env
+
+ROOT = Path(__file__).resolve().parents[1]
+HONEST = (ROOT / "exercises" / "source" / "02_linear_regression.py").read_text()
+FACTS = HONEST + """
+import json, os, resource
+print("FACTS" + json.dumps({
+    "pid": os.getpid(), "uid": os.getuid(), "cwd": os.getcwd(),
+    "home": os.environ.get("HOME") == os.getcwd(), "env": sorted(os.environ),
+    "procs": len([p for p in os.listdir("/proc") if p.isdigit()]),
+    "listing": os.listdir("."), "tmp": sorted(os.listdir("/tmp")),
+    "limits": [resource.getrlimit(getattr(resource, k))[1] for k in
+               ("RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_CORE", "RLIMIT_AS")],
+    "nnp": open("/proc/self/status").read().split("NoNewPrivs:")[1].split()[0],
+    "sig": open("/proc/self/status").read().split("SigCgt:")[1].split()[0],
+}))
+"""
+
+
+def _facts(tmp_path: Path, *, fork: bool) -> dict:
+    sub = tmp_path / "02_facts.py"
+    sub.write_text(FACTS)
+    (r,) = grade([sub], timeout=60, zygote=fork)
+    assert r.score == r.max_score, r.notes
+    line = next(x for x in r.output.splitlines() if x.startswith("FACTS"))
+    return json.loads(line[len("FACTS"):])
+
+
+@pytest.fixture
+def started(monkeypatch):
+    """Every Zygote started during the test."""
+    made: list[zygote.Zygote] = []
+    init = zygote.Zygote.__init__
+
+    def record(self, env):
+        init(self, env)
+        made.append(self)
+
+    monkeypatch.setattr(zygote.Zygote, "__init__", record)
+    return made
+
+
+def test_a_forked_child_is_boxed_in_like_a_fresh_one(tmp_path):
+    fresh, forked = _facts(tmp_path, fork=False), _facts(tmp_path, fork=True)
+    assert forked["env"] == fresh["env"] and forked["home"]
+    assert forked["listing"] == [] and forked["nnp"] == "1"
+    assert forked["limits"][:3] == fresh["limits"][:3]
+    assert forked["limits"][3] != -1               # address space capped as well
+    assert len(forked["tmp"]) == len(fresh["tmp"]) and forked["procs"] == fresh["procs"]
+    if os.geteuid() == 0:
+        assert forked["uid"] >= 1_900_000_000 and forked["uid"] != fresh["uid"]
+    if runner.preflight(runner.Plan.choose("auto")).namespaces:
+        assert forked["pid"] == 1 and forked["procs"] == 1     # its own PID namespace
+        assert forked["tmp"] == [os.path.basename(forked["cwd"])]
+
+
+def test_a_child_that_kills_everything_it_can_leaves_the_zygote_alone(tmp_path, started):
+    killer = tmp_path / "02_killer.py"
+    killer.write_text(HONEST + """
+import os, signal
+for target in (os.getppid(), -1, 1):
+    try:
+        os.kill(target, signal.SIGKILL)
+    except OSError:
+        pass
+""")
+    honest = tmp_path / "02_honest.py"
+    honest.write_text(HONEST)
+    results = grade([killer, honest, honest], jobs=1, timeout=60)
+    assert [r.score for r in results][1:] == [results[1].max_score] * 2
+    assert len(started) == 1                       # the same zygote forked every child
+    assert all(z.proc.poll() is not None for z in started)   # and is gone after grading
+
+
+def test_a_dead_zygote_is_replaced(tmp_path, started):
+    honest = tmp_path / "02_honest.py"
+    honest.write_text(HONEST)
+
+    def kill_zygotes(result):
+        for z in started:
+            if z.proc.poll() is None:
+                os.kill(z.proc.pid, signal.SIGKILL)
+                z.proc.wait()
+
+    results = grade([honest] * 3, jobs=1, timeout=60, progress=kill_zygotes)
+    assert [r.score for r in results] == [results[0].max_score] * 3
+    assert len(started) == 3
+
+
+def test_a_zygote_that_cannot_start_falls_back_to_fresh_children(tmp_path, monkeypatch):
+    monkeypatch.setattr(zygote, "_BOOT", "import sys; sys.exit('no fork here')")
+    honest = tmp_path / "02_honest.py"
+    honest.write_text(HONEST)
+    notices: list[str] = []
+    (r,) = grade([honest], timeout=60, notice=notices.append)
+    assert r.score == r.max_score
+    assert any("fresh Python" in n and "no fork here" in n for n in notices)
+
+
+def test_the_zygote_runs_no_threads_and_no_student_code(tmp_path):
+    z = zygote.Zygote(child_env(str(tmp_path)))
+    try:
+        assert z.ready(deadline=__import__("time").monotonic() + 120), z.problem
+        with open(f"/proc/{z.proc.pid}/status") as f:
+            status = f.read()
+        assert status.split("Threads:")[1].split()[0] == "1"
+    finally:
+        z.close()
+    assert z.proc.poll() is not None
