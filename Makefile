@@ -13,7 +13,7 @@ demo: $(STAMP)
 
 # One BLAS thread per test worker: two workers on two cores, not two times two threads.
 test: $(STAMP)
-	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadgroup --durations=12 --doctest-modules gdcourse tests
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadgroup --durations=25 --doctest-modules gdcourse tests
 
 lint: $(STAMP)
 	$(PY) -m ruff check gdcourse tests benchmarks

@@ -15,6 +15,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "cuda" in item.keywords and not CUDA:
             item.add_marker(skip_cuda)
+    # The lecture runs go first: they are the suite's long pole, and a lecture executed by
+    # its own test (not by the book's fixture) shows its wall time in --durations.
+    items.sort(key=lambda item: "executed_lecture" not in getattr(item, "fixturenames", ())
+               or item.path.name != "test_notebooks.py")
 
 
 @pytest.fixture(autouse=True)
