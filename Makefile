@@ -16,7 +16,7 @@ test: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadgroup --durations=25 --doctest-modules gdcourse tests
 
 lint: $(STAMP)
-	$(PY) -m ruff check gdcourse tests benchmarks
+	$(PY) -m ruff check gdcourse tests benchmarks book
 	$(PY) -m mypy
 
 bench: $(STAMP)
