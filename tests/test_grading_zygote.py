@@ -123,3 +123,37 @@ def test_the_zygote_runs_no_threads_and_no_student_code(tmp_path):
     finally:
         z.close()
     assert z.proc.poll() is not None
+
+
+def test_the_zygote_dies_with_the_grader(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    grader = subprocess.Popen([sys.executable, "-c", f"""
+import sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from gdcourse.grading import zygote
+from gdcourse.grading.sandbox import child_env
+z = zygote.Zygote(child_env({str(tmp_path)!r}))
+assert z.ready(time.monotonic() + 120), z.problem
+print(z.proc.pid, flush=True)
+time.sleep(600)
+"""], stdout=subprocess.PIPE, text=True)
+    assert grader.stdout is not None
+    pid = int(grader.stdout.readline())
+    grader.kill()                          # no cleanup runs: the parent-death signal acts
+    grader.wait()
+    grader.stdout.close()
+    end = time.monotonic() + 10
+    while time.monotonic() < end and _running(pid):
+        time.sleep(0.05)
+    assert not _running(pid)
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
