@@ -1,8 +1,9 @@
 """The grader's child process: confine itself, then answer the grader's questions.
 
 Started by ``sandbox.Child`` as ``python -I -c BOOT RESULT_FD`` (under ``unshare`` where
-available), or forked from a zygote that imported torch already (``zygote_main.py``). Questions arrive one line at a time on stdin, answers go to RESULT_FD, each
-carrying the question's nonce (see ``sandbox.py`` for the conversation). The first
+available), or forked from a zygote that imported torch already (``zygote_main.py``).
+Questions arrive one line at a time on stdin, answers go to RESULT_FD, each carrying the
+question's nonce (see ``sandbox.py`` for the conversation). The first
 question is the setup, handled before any student code exists in the process:
 
     join the submission's cgroups, lower the rlimits (CPU, file size, core, processes),

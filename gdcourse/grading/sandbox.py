@@ -20,9 +20,9 @@ The child is forked from the job slot's zygote (``zygote.py``: ``python -I`` wit
 already imported, doing what ``unshare`` does), or started as ``python -I`` under
 ``unshare`` where no zygote works: mount and PID namespaces (plus a user namespace when the
 grader is not root) where available, its own session, cgroups and (root) uid, a stripped
-environment; the same setup question boxes it in either way. ``close()`` kills it all: the namespace's first
-process (the kernel then kills every process in it), the process group, the cgroups'
-members, and every process of the child's uid.
+environment; the same setup question boxes it in either way. ``close()`` kills it all:
+the namespace's first process (the kernel then kills every process in it), the process
+group, the cgroups' members, and every process of the child's uid.
 """
 
 from __future__ import annotations
