@@ -157,3 +157,78 @@ def _running(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except OSError:
         return False
+
+
+# --- cgroup v2: the path logic, on a fake hierarchy (this machine runs cgroup v1) ----------
+
+def _fake_v2(root: Path, controllers: str = "cpuset cpu io memory pids") -> Path:
+    root.mkdir(exist_ok=True)
+    (root / "cgroup.controllers").write_text(controllers + "\n")
+    (root / "cgroup.subtree_control").write_text("")
+    (root / "cgroup.procs").write_text("1\n42\n")
+    return root
+
+
+def test_cgroup2_own_path_and_limits():
+    from gdcourse.grading import cgroup2, isolation
+
+    assert cgroup2.own_path("0::/docker/abc\n") == "/docker/abc"
+    assert cgroup2.own_path("0::/\n") == "/"
+    assert cgroup2.own_path("4:memory:/x\n1:cpu:/\n") is None          # cgroup v1
+    limits = cgroup2.translate(isolation.Plan().limits(2048))
+    assert limits == {"memory.max": str((2048 + 768) * 2**20), "memory.swap.max": "0",
+                      "pids.max": "96", "cpu.weight": "100"}
+
+
+def test_cgroup2_enables_the_controllers_children_need(tmp_path):
+    from gdcourse.grading import cgroup2
+
+    root = _fake_v2(tmp_path / "cg")
+    assert cgroup2.unified(str(root)) and not cgroup2.unified(str(tmp_path))
+    base, given = cgroup2.prepare(str(root), "/")
+    assert base == str(root) and given == ("memory", "pids", "cpu")
+    assert (root / "cgroup.subtree_control").read_text() == "+memory +pids +cpu"
+
+
+def test_cgroup2_moves_a_containers_processes_aside_only_in_its_own_cgroup(tmp_path,
+                                                                         monkeypatch):
+    from gdcourse.grading import cgroup2
+
+    enable = cgroup2._enable
+    refusals: list[str] = []
+
+    def busy_until_evacuated(base, controllers):
+        if not (Path(base) / "gdcourse-init").exists():
+            refusals.append(base)
+            raise OSError(16, "Device or resource busy")
+        enable(base, controllers)
+
+    monkeypatch.setattr(cgroup2, "_enable", busy_until_evacuated)
+    root = _fake_v2(tmp_path / "cg")
+    assert cgroup2.prepare(str(root), "/") == (str(root), ("memory", "pids", "cpu"))
+    assert (root / "gdcourse-init" / "cgroup.procs").exists()
+    nested = _fake_v2(root / "system.slice", "memory pids")
+    assert cgroup2.prepare(str(root), "/system.slice") == (str(nested), ())
+    assert not (nested / "gdcourse-init").exists()      # not ours to reorganize
+    assert len(refusals) == 2
+
+
+def test_cgroup2_child_cgroup_gets_its_limits_and_is_killed_whole(tmp_path, monkeypatch):
+    from gdcourse.grading import cgroup2, hostside, isolation
+
+    real_mkdir = os.mkdir
+
+    def kernel_mkdir(path, *args):          # the kernel makes a new cgroup's files
+        real_mkdir(path, *args)
+        for name in ("memory.max", "memory.swap.max", "pids.max", "cpu.weight",
+                     "cgroup.procs", "cgroup.kill"):
+            (Path(path) / name).write_text("")
+
+    monkeypatch.setattr(os, "mkdir", kernel_mkdir)
+    root = _fake_v2(tmp_path / "cg")
+    (path,) = cgroup2.make(isolation.Plan().limits(1024), base=str(root))
+    assert Path(path).parent == root and Path(path).name.startswith("gdcourse-")
+    assert (Path(path) / "memory.max").read_text() == str((1024 + 768) * 2**20)
+    assert (Path(path) / "pids.max").read_text() == "96"
+    hostside.kill_all(None, -1, [path])
+    assert (Path(path) / "cgroup.kill").read_text() == "1"

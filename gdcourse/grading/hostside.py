@@ -15,6 +15,8 @@ import subprocess
 import time
 from itertools import count
 
+from . import cgroup2
+
 __all__ = ["unshare_prefix", "nproc_limit", "namespaces_work", "cgroup_controllers", "make_cgroups",
            "remove_cgroups", "kill_all", "remove_tree", "read_regular_file"]
 
@@ -73,9 +75,12 @@ def _own_path(controller: str) -> str | None:
 
 @functools.cache
 def cgroup_controllers() -> tuple[str, ...]:
-    """The cgroup v1 controllers (memory, pids, cpu) where the grader may make children."""
+    """The cgroup controllers (memory, pids, cpu) the grader may give children (v1, or v2
+    through ``cgroup2``)."""
     if os.geteuid() != 0:
         return ()
+    if cgroup2.unified():
+        return cgroup2.controllers()
     found = []
     for ctrl in ("memory", "pids", "cpu"):
         own = _own_path(ctrl)
@@ -91,8 +96,11 @@ def cgroup_controllers() -> tuple[str, ...]:
 
 
 def make_cgroups(limits: dict[str, str]) -> list[str]:
-    """One fresh cgroup per controller with ``limits`` ("memory.limit_in_bytes": "..."),
-    or [] where cgroups are not available (the rlimits still apply)."""
+    """One fresh cgroup per controller with ``limits`` ("memory.limit_in_bytes": "..."; on
+    cgroup v2 one cgroup for all, the names translated), or [] where cgroups are not
+    available (the rlimits still apply)."""
+    if cgroup2.unified():
+        return cgroup2.make(limits) if cgroup_controllers() else []
     made = []
     for ctrl in cgroup_controllers():
         path = os.path.join(_V1, ctrl) + (_own_path(ctrl) or "") + \
@@ -155,6 +163,13 @@ def kill_all(proc: subprocess.Popen[bytes] | None, uid: int, cgroups: list[str])
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    for path in cgroups:              # cgroup v2 (Linux 5.14+): the kernel kills them all
+        if os.path.exists(os.path.join(path, "cgroup.kill")):
+            try:
+                with open(os.path.join(path, "cgroup.kill"), "w") as f:
+                    f.write("1")
+            except OSError:
+                pass
     for _ in range(3):
         for path in cgroups:
             for pid in _members(path):
