@@ -182,7 +182,9 @@ class Pool:
         try:
             if zygote.started and not zygote.alive():
                 zygote.close()
-                zygote = Zygote(self.env)         # it died: a fresh one for this slot
+                zygote = Zygote(self.env)         # it died: a fresh one for this slot,
+                zygote.ready(time.monotonic() + START_TIMEOUT)   # ready before the clock
+                                                  # of the next submission starts
             if zygote.problem and not zygote.started and not self.fallback:
                 self.fallback = zygote.problem
             yield None if zygote.problem and not zygote.started else zygote
