@@ -14,6 +14,10 @@
 #
 # The checks evaluate your trees at many points and compare with torch autograd, so any
 # correct form of a derivative passes.
+#
+# **Build it yourself.** The grader reads your code: a task that uses the lecture's own
+# engine (`gdcourse.scratch.symbolic`), directly or through an alias or subclass, scores 0
+# for that task, and `check()` tells you so before you hand it in.
 
 # %%
 import math

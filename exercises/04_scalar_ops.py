@@ -20,6 +20,10 @@
 #
 # The checks run your functions, call `backward()`, and compare both the value and
 # `x.grad` with torch in float64.
+#
+# **Build it yourself.** The grader reads your code: a task that uses the package's own
+# engine (`gdcourse.scratch`), directly or through an alias or subclass, scores 0 for that
+# task, and `check()` tells you so before you hand it in. `math` is yours to use.
 
 # %%
 import math

@@ -21,6 +21,11 @@
 # parameter tensors, `zero_grad()` clears `p.grad`, `step()` reads `p.grad` and updates
 # each `p` in place (under `torch.no_grad()`). The checks feed your optimizer and
 # torch's the same gradients and compare every step.
+#
+# **Build it yourself.** The grader reads your code: a class that uses `torch.optim` or
+# `gdcourse.optim` (calling, wrapping or subclassing their optimizers) scores 0, and
+# `check()` tells you so before you hand it in. Torch tensors and their operations are
+# yours to use; the comparison cell at the end uses `torch.optim` itself, which is fine.
 
 # %%
 import torch
