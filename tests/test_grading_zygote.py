@@ -113,6 +113,52 @@ def test_a_zygote_that_cannot_start_falls_back_to_fresh_children(tmp_path, monke
     assert any("fresh Python" in n and "no fork here" in n for n in notices)
 
 
+def test_a_zygote_whose_fork_cannot_box_the_child_in_falls_back(tmp_path, monkeypatch,
+                                                                 started):
+    if not runner.preflight(runner.Plan.choose("auto")).namespaces:
+        pytest.skip("no namespaces here: nothing for the zygote's fork to be refused")
+    # The zygote imports fine, but the OS refuses the namespaces its fork asks for.
+    monkeypatch.setattr(zygote, "_BOOT", zygote._BOOT.replace(
+        "from gdcourse.grading.zygote_main import serve; serve(",
+        "from gdcourse.grading import zygote_main; zygote_main.CLONE_NEWNS = -1; "
+        "zygote_main.serve("))
+    honest = tmp_path / "02_honest.py"
+    honest.write_text(HONEST)
+    notices: list[str] = []
+    results = grade([honest] * 2, timeout=60, jobs=1, notice=notices.append)
+    assert [r.score for r in results] == [results[0].max_score] * 2
+    assert any("fresh Python" in n and "cannot make namespaces" in n for n in notices)
+    assert len(started) == 1                      # no zygote started again after that
+
+
+def test_a_child_whose_fork_fails_starts_fresh_in_its_place(tmp_path, monkeypatch):
+    import time
+
+    from gdcourse.grading import isolation
+    from gdcourse.grading.sandbox import Child
+
+    plan = runner.preflight(runner.Plan.choose("auto"))
+    if not plan.namespaces:
+        pytest.skip("no namespaces here: nothing for the zygote's fork to be refused")
+    monkeypatch.setattr(zygote, "_BOOT", zygote._BOOT.replace(
+        "from gdcourse.grading.zygote_main import serve; serve(",
+        "from gdcourse.grading import zygote_main; zygote_main.CLONE_NEWNS = -1; "
+        "zygote_main.serve("))
+    z = zygote.Zygote(child_env(str(tmp_path)))
+    child = Child(uid=isolation.child_uid() if plan.by_uid else -1, namespaces=True, zygote=z)
+    try:
+        answer = child.start({"exercise": "02", "memory_mb": 1024, "cpu_s": 60, "nproc": 64,
+                              "root": str(ROOT), "namespaces": True, "hide": []},
+                             time.monotonic() + 120)
+        assert answer.data is not None and answer.data.get("ready") is True
+        assert "cannot make namespaces" in child.fallback
+        assert not isinstance(child.proc, zygote.Forked)
+    finally:
+        child.close()
+        child.finish_log()
+        z.close()
+
+
 def test_the_zygote_runs_no_threads_and_no_student_code(tmp_path):
     z = zygote.Zygote(child_env(str(tmp_path)))
     try:

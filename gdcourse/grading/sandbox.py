@@ -42,7 +42,7 @@ from typing import IO, Any
 
 from . import hostside
 from .safetext import clean
-from .zygote import Forked, Zygote
+from .zygote import SETUP_FAILED, Forked, Zygote
 
 __all__ = ["Child", "Answer", "MAX_LINE", "child_env"]
 
@@ -86,10 +86,25 @@ class Child:
         if self.uid >= 0:
             os.chown(self.workdir, self.uid, self.uid)
         self.cgroups = hostside.make_cgroups(self.cgroup_limits)
+        answer = self._launch(setup, deadline, fork=self.zygote is not None)
+        if answer.data is None and isinstance(self.proc, Forked) \
+                and self.proc.returncode == SETUP_FAILED:
+            # The zygote's fork could not box the child in (no student code ran yet):
+            # this child starts fresh instead, in the same directory and cgroups.
+            self.fallback = "its fork could not box the child in: " + self.output()[-200:]
+            self._read_fd = _close(self._read_fd)
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+            self.proc = None
+            self.finish_log()
+            answer = self._launch(setup, deadline, fork=False)
+        return answer
+
+    def _launch(self, setup: dict[str, Any], deadline: float, *, fork: bool) -> Answer:
         self._log = tempfile.TemporaryFile()
         self._read_fd, write_fd = os.pipe()
         try:
-            if self.zygote is not None:
+            if fork:
                 self.proc = self._fork(write_fd, deadline)
             if self.proc is None:
                 prefix = hostside.unshare_prefix() if self.namespaces else []
@@ -267,6 +282,12 @@ def child_env(workdir: str) -> dict[str, str]:
     return {**keep, "HOME": workdir, "TMPDIR": workdir, "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": workdir,
             "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "CI": "true"}
+
+
+def _close(fd: int) -> int:
+    if fd >= 0:
+        os.close(fd)
+    return -1
 
 
 def _parse(line: bytes) -> dict[str, Any] | None:

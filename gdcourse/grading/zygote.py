@@ -33,13 +33,14 @@ from typing import IO, Any
 
 from . import hostside
 
-__all__ = ["Zygote", "Forked", "Pool"]
+__all__ = ["Zygote", "Forked", "Pool", "SETUP_FAILED"]
 
 _BOOT = ("import sys; sys.path.insert(0, {root!r}); "
          "from gdcourse.grading.zygote_main import serve; serve(int(sys.argv[1]), "
          "int(sys.argv[2]))")
 _ROOT = str(Path(__file__).resolve().parents[2])
 START_TIMEOUT = 120.0
+SETUP_FAILED = 71       # exit code: a zygote's fork could not box the child in (see its log)
 
 
 class Forked:
@@ -180,6 +181,9 @@ class Pool:
     def slot(self) -> Iterator[Zygote | None]:
         zygote = self._free.get()
         try:
+            if self.fallback:                     # disabled: fresh interpreters only
+                yield None
+                return
             if zygote.started and not zygote.alive():
                 zygote.close()
                 zygote = Zygote(self.env)         # it died: a fresh one for this slot,

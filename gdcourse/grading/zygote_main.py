@@ -32,12 +32,13 @@ import socket
 import sys
 from typing import Any
 
+from .zygote import SETUP_FAILED
+
 __all__ = ["serve", "SETUP_FAILED"]
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
-SETUP_FAILED = 71            # P or the child could not box itself in (said in the log)
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 
 
