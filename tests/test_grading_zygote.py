@@ -159,6 +159,41 @@ def test_a_child_whose_fork_fails_starts_fresh_in_its_place(tmp_path, monkeypatc
         z.close()
 
 
+def test_a_user_namespace_fork_boxes_a_same_uid_child_in(tmp_path, monkeypatch):
+    """The fork of a non-root grader (user + mount + PID namespaces, root inside mapped to
+    the grader's uid), exercised here with the user namespace forced on."""
+    from gdcourse.grading import isolation, sandbox
+
+    if not isolation.hostside.namespaces_work():
+        pytest.skip("unshare is refused on this machine")
+    plan = isolation.Plan(namespaces=True, notices=(isolation._GAPS["same-uid"],))
+    monkeypatch.setattr(isolation.Plan, "choose", staticmethod(lambda isolate: plan))
+    monkeypatch.setattr(runner, "_fingerprint", lambda root: {})   # others edit the tree
+    fork = sandbox.Child._fork
+
+    def with_user_namespace(self, write_fd, deadline):
+        real = os.geteuid
+        monkeypatch.setattr(os, "geteuid", lambda: 1000)
+        try:
+            return fork(self, write_fd, deadline)
+        finally:
+            monkeypatch.setattr(os, "geteuid", real)
+
+    monkeypatch.setattr(sandbox.Child, "_fork", with_user_namespace)
+    sub = tmp_path / "02_facts.py"
+    sub.write_text(FACTS + """
+print("USERNS", open("/proc/self/uid_map").read().split())
+""")
+    notices: list[str] = []
+    (r,) = grade([sub], timeout=60, notice=notices.append)
+    assert r.score == r.max_score, (r.notes, notices)
+    assert not any("fresh Python" in n for n in notices)
+    facts = json.loads(next(x for x in r.output.splitlines()
+                            if x.startswith("FACTS"))[len("FACTS"):])
+    assert facts["pid"] == 1 and facts["procs"] == 1 and facts["nnp"] == "1"
+    assert f"USERNS {['0', str(os.getuid()), '1']}" in r.output    # mapped: one uid only
+
+
 def test_the_zygote_runs_no_threads_and_no_student_code(tmp_path):
     z = zygote.Zygote(child_env(str(tmp_path)))
     try:

@@ -128,7 +128,7 @@ class Child:
         stdin_r, stdin_w = os.pipe()
         writer = open(stdin_w, "wb", buffering=0)
         spawn = {"namespaces": self.namespaces, "workdir": self.workdir,
-                 "env": child_env(self.workdir)}
+                 "env": child_env(self.workdir), "user": os.geteuid() != 0}  # as unshare
         try:
             forked = self.zygote.spawn(spawn, (stdin_r, write_fd, self._log.fileno()),
                                        writer, deadline)

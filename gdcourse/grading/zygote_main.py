@@ -143,7 +143,7 @@ def _first(spawn: dict[str, Any], fds: list[int]) -> None:
         _child(spawn, fds)
     try:
         uid, gid = os.getuid(), os.getgid()
-        user = CLONE_NEWUSER if uid != 0 else 0
+        user = CLONE_NEWUSER if spawn.get("user") else 0
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | user), "unshare")
         if user:
             for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"),
