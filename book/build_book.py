@@ -74,8 +74,14 @@ def freeze_widgets(nb: nbformat.NotebookNode) -> int:
     """Replace each widget (tqdm's progress bars) by the text of its last state.
 
     A widget needs JavaScript from a CDN to draw, so offline the page would show nothing
-    where the student's Jupyter showed a finished bar; this writes that bar as text,
+    where the student's Jupyter showed a bar; this writes that bar as text,
     ``train:  83%|████████▎ | 829/1000 [00:00<00:00, 7558.22step/s]``. Returns the count.
+
+    The count is the progress value's, not the text's: tqdm sets the value at every draw,
+    its close included, but the text only at a redraw, so a bar closed between redraws
+    (tqdm's ``leave=False``, redraws at most every 0.1 s) keeps text from before its end
+    ("0/1000" for a finished run). Such a stale text gets the value's count and percentage,
+    without its elapsed time and rate, which were those of the earlier redraw.
     """
     state = nb.metadata.pop("widgets", {}).get(
         "application/vnd.jupyter.widget-state+json", {}).get("state", {})
@@ -91,9 +97,13 @@ def freeze_widgets(nb: nbformat.NotebookNode) -> int:
     return frozen
 
 
+_COUNT = re.compile(r"(\d+)/(\d+)")
+
+
 def _bar_text(model_id: str, state: dict) -> str:
     box = state.get(model_id, {}).get("state", {})
-    parts = []
+    parts: list[str | None] = []
+    value = top = None
     for child in box.get("children", []):
         model = state.get(child.replace("IPY_MODEL_", ""), {})
         values = model.get("state", {})
@@ -101,16 +111,30 @@ def _bar_text(model_id: str, state: dict) -> str:
             parts.append(html.unescape(values.get("value", "")).replace("\u2007", " "))
         elif model.get("model_name") == "FloatProgressModel":
             parts.append(None)
-            top = values.get("max") or 1
-            fraction = min(max(values.get("value", 0) / top, 0.0), 1.0)
-    if None not in parts:
+            value, top = values.get("value", 0), values.get("max") or 1
+    if None not in parts or value is None or top is None:
         return ""
-    done = re.search(r"(\d+)/(\d+)", "".join(p for p in parts if p))
-    if done and int(done.group(2)):
-        fraction = min(int(done.group(1)) / int(done.group(2)), 1.0)
+    fraction = min(max(value / top, 0.0), 1.0)
+    shown = _COUNT.search("".join(p for p in parts if p))
+    if shown and int(shown.group(2)) == round(top) and int(shown.group(1)) != round(value):
+        parts = _restated(parts, round(value), round(top))  # the text is stale
+    elif shown and int(shown.group(2)):
+        fraction = min(int(shown.group(1)) / int(shown.group(2)), 1.0)
     eighths = round(fraction * 80)
     bar = "█" * (eighths // 8) + (" ▏▎▍▌▋▊▉"[eighths % 8] if eighths % 8 else "")
     return "".join(p if p is not None else f"|{bar:<10}|" for p in parts)
+
+
+def _restated(parts: list[str | None], n: int, total: int) -> list[str | None]:
+    """The bar's texts at n of total: count and percentage; the stale [elapsed, rate] go."""
+    percent = 100 * n // total
+    out: list[str | None] = []
+    for part in parts:
+        if part is not None:  # the percentage keeps its width: "train:   0%" -> "train: 100%"
+            part = re.sub(r"\s*\d+%$", lambda m: f"{percent:>{len(m.group(0)) - 1}}%", part)
+            part = _COUNT.sub(f"{n}/{total}", re.sub(r"\s*\[[^\]]*\]", "", part), count=1)
+        out.append(part)
+    return out
 
 
 def title(nb: nbformat.NotebookNode) -> str:

@@ -174,22 +174,38 @@ class StopRules:
 
 
 class Progress:
-    """A tqdm bar, redrawn at most every 0.1 s (a redraw costs more than a step)."""
+    """A tqdm bar, redrawn at most every 0.1 s (a redraw costs more than a step).
+
+    ``close(n)`` draws the bar once more at ``n`` steps, with the last loss read, before it
+    closes: tqdm's own close leaves the text of its last redraw, and in a notebook
+    (``leave=False``) that text is what the saved widget state and the course book keep,
+    a count from up to 0.1 s before the end ("148/200" for a run of 200 steps, "0/1000"
+    for one shorter than a redraw). Only the first close counts: a run stopped by
+    divergence closes at the step the error names, and train's own close is then a no-op.
+    """
 
     def __init__(self, steps: int, show: bool):
         self.bar = tqdm(total=steps, desc="train", unit="step", leave=False) if show else None
         self.shown_at, self.count = time.perf_counter(), 0
+        self.loss: float | None = None
 
     def show(self, i: int, loss: float) -> None:
-        if self.bar is not None and time.perf_counter() - self.shown_at > 0.1:
-            self.bar.update(i - self.count)
-            self.bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
-            self.shown_at, self.count = time.perf_counter(), i
+        if self.bar is not None:
+            self.loss = loss
+            if time.perf_counter() - self.shown_at > 0.1:
+                self.bar.update(i - self.count)
+                self.bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+                self.shown_at, self.count = time.perf_counter(), i
 
     def close(self, n_steps: int) -> None:
-        if self.bar is not None:
-            self.bar.update(n_steps - self.count)
-            self.bar.close()
+        """The bar at ``n_steps`` done, drawn, then closed (once; later calls do nothing)."""
+        bar, self.bar = self.bar, None
+        if bar is not None:
+            bar.n = self.count = n_steps
+            if self.loss is not None:
+                bar.set_postfix(loss=f"{self.loss:.4g}", refresh=False)
+            bar.refresh()  # the final count, text and widget alike
+            bar.close()
 
 
 def update_rule(tensors: list[torch.Tensor], lr: float | None,

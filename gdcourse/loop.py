@@ -118,6 +118,7 @@ def train(params: Params, f: Model, x: torch.Tensor, y: torch.Tensor, *,
     update = update_rule(tensors, lr, optimizer)
 
     def diverged(step: int, value: float) -> DivergenceError:
+        bar.close(step + 1)                           # the bar ends where the error says
         guard.restore()
         return _divergence(value, step, lr, optimizer, f, params, x, y, loss_fn, hist,
                            restored_to=guard.step)

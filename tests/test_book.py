@@ -13,8 +13,10 @@ unless GDCOURSE_REQUIRE_BROWSER=1 (set by .ci/run) makes that a failure.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
+from html import unescape
 from pathlib import Path
 
 import nbformat
@@ -114,19 +116,32 @@ def _notebook(path: Path, *cells: str) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny(tmp_path_factory):
-    """A book of two lectures: 'fine' (two figures) and 'raises' (a cell that raised)."""
+    """A book of three lectures: 'fine' (two figures), 'raises' (a cell that raised) and
+    'bars' (progress bars: finished, stopped early, and one whose last text is stale)."""
     src = tmp_path_factory.mktemp("tiny-src")
     plot = "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3]); plt.show()"
     fine = _notebook(src / "98_fine.ipynb", "%matplotlib inline", plot, plot)
     raises = _notebook(src / "99_raises.ipynb", "print('before')", "1 / 0")
+    bars = _notebook(
+        src / "97_bars.ipynb",
+        # closed between redraws: the widget's value says 200, its text still 0/200
+        "from tqdm.notebook import tqdm\n"
+        "bar = tqdm(total=200, desc='stale', leave=False, mininterval=60)\n"
+        "bar.update(200)\nbar.close()",
+        "import gdcourse as gd\nt, y = gd.make_signal(seed=0)\n"
+        "h = gd.train(gd.init_params(3, seed=0), gd.quadratic, t, y, lr=1e-5, steps=200, "
+        "progress=True)",
+        "try:\n    gd.train(gd.init_params(3, seed=0), gd.quadratic, t, y, lr=10.0, "
+        "steps=500, progress=True)\n"
+        "except gd.DivergenceError as e:\n    print('diverged at step', e.step)")
     runs = {}
 
     def run(path):
         runs[path.name] = execute(path, timeout=120, allow_errors=True)
         return runs[path.name]
 
-    index = build.build(tmp_path_factory.mktemp("tiny"), run=run, lectures=[fine, raises],
-                        exercises=[])
+    index = build.build(tmp_path_factory.mktemp("tiny"), run=run,
+                        lectures=[bars, fine, raises], exercises=[])
     return index.parent, runs
 
 
@@ -135,6 +150,18 @@ def test_checks_pass_on_a_sound_page(tiny, browser):
     assert runs["98_fine.ipynb"].figures == 2
     seen = browser.look(html / "lectures" / "98_fine.html")
     assert page_problems(seen, repo_path="lectures/98_fine.ipynb", images=2) == []
+
+
+def test_bars_show_their_true_end(tiny):
+    html, runs = tiny
+    assert not runs["97_bars.ipynb"].errors
+    page = (html / "lectures" / "97_bars.html").read_text(encoding="utf-8")
+    text = unescape(re.sub(r"<[^>]+>", "", page))
+    step = int(re.search(r"diverged at step (\d+)", text).group(1))
+    assert "stale: 100%|██████████| 200/200" in text  # the count is the widget's value
+    assert "| 0/200" not in text
+    assert re.search(r"train: 100%\|██████████\| 200/200 \[[^]]*loss=", text)  # finished
+    assert re.search(rf"train: +\d+%\|[^|]*\| {step}/500 ", text)  # stopped where it says
 
 
 def test_check_fails_when_a_cell_raised(tiny, browser):

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 import gdcourse as gd
-from gdcourse._loop_parts import PendingLosses, RestorePoint, StopRules, cadence
+from gdcourse import _loop_parts
+from gdcourse._loop_parts import PendingLosses, Progress, RestorePoint, StopRules, cadence
 from gdcourse.history import History
 
 # --- train's bookkeeping, one helper at a time ---------------------------------------------
@@ -68,3 +69,66 @@ def test_stop_rules_target_patience_and_restore_best():
     target = StopRules(History(), [p], target_loss=0.5, patience=None, min_delta=0.0,
                         keep_best=False, validate=lambda: 9.0)
     assert target.check(0, 0.4) == "target_loss" and target.hist.val_losses == [9.0]
+
+
+# --- the progress bar ends at its true count (what a notebook's saved widget, and so the
+# course book, keeps is the bar's last redraw) -------------------------------------------
+
+@pytest.fixture
+def widget_bars(monkeypatch):
+    """Progress draws tqdm's notebook widget here; the list holds every bar it made."""
+    pytest.importorskip("ipywidgets")
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    made: list = []
+
+    class Recorded(notebook_tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(_loop_parts, "tqdm", Recorded)
+    return made
+
+
+def _shown(bar) -> tuple[str, float, str]:
+    """(the widget's text, its progress value, its style) as the notebook saves them."""
+    left, progress, right = bar.container.children
+    return left.value + right.value, progress.value, progress.bar_style
+
+
+@pytest.mark.parametrize("k", [200, 148, 0])
+def test_progress_closed_after_k_steps_shows_k_of_total(widget_bars, k):
+    bar = Progress(200, show=True)
+    for i in range(k):  # faster than a redraw: the widget's text still says 0/200
+        bar.show(i, 1.0)
+    bar.show(min(k, 147), 0.5)
+    bar.close(k)
+    (drawn,) = widget_bars
+    text, value, style = _shown(drawn)
+    assert f"{k}/200" in text.replace("\u2007", " ") and value == k, text
+    assert "loss=0.5" in text  # the last loss read, not the one of the last redraw
+    assert style == ("" if k == 200 else "danger")
+    bar.close(5)  # closed once: a second close changes nothing
+    assert _shown(drawn) == (text, value, style)
+
+
+def test_progress_shows_nothing_when_not_asked(widget_bars):
+    bar = Progress(10, show=False)
+    bar.show(3, 1.0)
+    bar.close(10)
+    assert widget_bars == []
+
+
+def test_train_bar_ends_at_steps_done_or_at_the_divergence(signal, widget_bars):
+    t, y = signal
+    hist = gd.train(gd.init_params(3, seed=0), gd.quadratic, t, y, lr=1e-5, steps=200,
+                    progress=True)
+    text, value, _ = _shown(widget_bars[-1])
+    assert hist.n_steps == 200 and value == 200 and "200/200" in text, text
+    with pytest.raises(gd.DivergenceError) as info:
+        gd.train(gd.init_params(3, seed=666), gd.quadratic, t, y, lr=1e-3, steps=1000,
+                 progress=True)
+    text, value, style = _shown(widget_bars[-1])
+    step = info.value.step  # "exploded ... at step N": the bar stops at N, not at the sync
+    assert value == step and f"{step}/1000" in text and style == "danger", text

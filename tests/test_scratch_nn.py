@@ -200,6 +200,38 @@ def test_print_every_and_progress(capsys):
     assert [line.split(":")[0].split()[-1] for line in lines] == ["1", "2", "4"]
 
 
+def test_progress_bar_ends_at_steps_done_or_at_the_divergence(monkeypatch):
+    """In a notebook the widget's last text is what is saved (and what the course book shows):
+    it must say the run's end, not the redraw up to 0.1 s before it."""
+    pytest.importorskip("ipywidgets")
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    from gdcourse.scratch import nn
+
+    made: list = []
+
+    class Recorded(notebook_tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(nn, "tqdm", Recorded)
+
+    def shown() -> tuple[str, float]:
+        left, progress, right = made[-1].container.children
+        return (left.value + right.value).replace("\u2007", " "), progress.value
+
+    x, y = noisy_line(10, seed=0)
+    GradientDescent(Linear(), mean_squared_error).run(x, y, lr=0.1, n_steps=50, progress=True)
+    text, value = shown()
+    assert value == 50 and "100% 50/50" in text, text
+    with pytest.raises(DivergenceError) as info:
+        GradientDescent(Linear(), mean_squared_error).run(x * 1e3, y, lr=10.0, n_steps=200,
+                                                          progress=True)
+    text, value = shown()
+    assert value == info.value.step and f" {info.value.step}/200" in text, text
+
+
 def test_run_rejects_bad_arguments():
     x, y = noisy_line(10, seed=0)
     gd = GradientDescent(Linear(), mean_squared_error)

@@ -167,6 +167,8 @@ class GradientDescent:
                     step_lr = check_lr(lr_schedule(step), name="lr_schedule(step)")
                     loss = loss_fn([model(x) for x in xs], ys)
                     if not math.isfinite(loss.value):  # the loss of params after `step` updates
+                        if bar is not None:
+                            bar.n = step + 1  # the bar stops at the step the error names
                         raise DivergenceError.for_loss(
                             loss.value, step=step + 1, lr=step_lr, setting=f"lr={step_lr:g}",
                             restored="the model keeps the params that gave it",
@@ -180,6 +182,9 @@ class GradientDescent:
                         bar.update()
         finally:
             if bar is not None:
+                # drawn at its end before closing: tqdm's close (leave=False) keeps the text
+                # of the last redraw, up to 0.1 s old, and a notebook saves that text
+                bar.refresh()
                 bar.close()
         return losses
 
