@@ -11,6 +11,10 @@ and every string in it is cleaned on arrival (``safetext.clean``).
 A child that dies in the middle (``os._exit``, a crash, the memory killer) costs only the
 check it was running: a fresh child is started for the checks still missing, at most
 ``RESTARTS`` times, all within the submission's one ``timeout``.
+
+Children are forked from one pre-imported zygote per job slot (``zygote.py``) once an honest
+child forked that way passed the same call-time import check as the preflight; where it
+did not, the instructor is told and every child starts a fresh interpreter, as before.
 """
 
 from __future__ import annotations
