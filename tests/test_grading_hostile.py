@@ -541,6 +541,10 @@ import glob, os, time
 while True:
     for fd in glob.glob("/proc/*/fd/*"):
         try:
+            # Pipes only: the attack is on a classmate's channel, and should the isolation
+            # ever break, a test must not write into the files of the machine running it.
+            if not os.readlink(fd).startswith("pipe:"):
+                continue
             os.write(os.open(fd, os.O_WRONLY | os.O_NONBLOCK),
                      b'{"status": "ok", "out": 0}\\\\n')
         except OSError:
