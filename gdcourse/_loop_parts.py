@@ -184,8 +184,8 @@ class Progress:
     divergence closes at the step the error names, and train's own close is then a no-op.
     """
 
-    def __init__(self, steps: int, show: bool):
-        self.bar = tqdm(total=steps, desc="train", unit="step", leave=False) if show else None
+    def __init__(self, steps: int, show: bool, desc: str = "train"):
+        self.bar = tqdm(total=steps, desc=desc, unit="step", leave=False) if show else None
         self.shown_at, self.count = time.perf_counter(), 0
         self.loss: float | None = None
 

@@ -59,3 +59,23 @@ def executed_lecture():
         return cache[key]
 
     return run
+
+
+@pytest.fixture
+def widget_bars(monkeypatch):
+    """gdcourse's progress bars (train, GradientDescent) draw tqdm's notebook widget here;
+    the list holds every bar made."""
+    pytest.importorskip("ipywidgets")
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    made: list = []
+
+    class Recorded(notebook_tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    from gdcourse import _loop_parts
+
+    monkeypatch.setattr(_loop_parts, "tqdm", Recorded)
+    return made

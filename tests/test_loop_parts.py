@@ -6,7 +6,6 @@ import pytest
 import torch
 
 import gdcourse as gd
-from gdcourse import _loop_parts
 from gdcourse._loop_parts import PendingLosses, Progress, RestorePoint, StopRules, cadence
 from gdcourse.history import History
 
@@ -73,23 +72,6 @@ def test_stop_rules_target_patience_and_restore_best():
 
 # --- the progress bar ends at its true count (what a notebook's saved widget, and so the
 # course book, keeps is the bar's last redraw) -------------------------------------------
-
-@pytest.fixture
-def widget_bars(monkeypatch):
-    """Progress draws tqdm's notebook widget here; the list holds every bar it made."""
-    pytest.importorskip("ipywidgets")
-    from tqdm.notebook import tqdm as notebook_tqdm
-
-    made: list = []
-
-    class Recorded(notebook_tqdm):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr(_loop_parts, "tqdm", Recorded)
-    return made
-
 
 def _shown(bar) -> tuple[str, float, str]:
     """(the widget's text, its progress value, its style) as the notebook saves them."""

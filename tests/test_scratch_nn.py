@@ -200,22 +200,10 @@ def test_print_every_and_progress(capsys):
     assert [line.split(":")[0].split()[-1] for line in lines] == ["1", "2", "4"]
 
 
-def test_progress_bar_ends_at_steps_done_or_at_the_divergence(monkeypatch):
+def test_progress_bar_ends_at_steps_done_or_at_the_divergence(widget_bars):
     """In a notebook the widget's last text is what is saved (and what the course book shows):
     it must say the run's end, not the redraw up to 0.1 s before it."""
-    pytest.importorskip("ipywidgets")
-    from tqdm.notebook import tqdm as notebook_tqdm
-
-    from gdcourse.scratch import nn
-
-    made: list = []
-
-    class Recorded(notebook_tqdm):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr(nn, "tqdm", Recorded)
+    made = widget_bars
 
     def shown() -> tuple[str, float]:
         left, progress, right = made[-1].container.children

@@ -22,9 +22,8 @@ from numbers import Real
 from typing import Any, TypeAlias
 
 import torch
-from tqdm.auto import tqdm
 
-from .._loop_parts import progress_default
+from .._loop_parts import Progress, progress_default
 from .._validate import check_lr, check_steps
 from ..errors import DivergenceError, InvalidArgumentError, InvalidTypeError, ShapeError
 from .scalar import Scalar, gc_paused, sigmoid, tanh
@@ -154,11 +153,8 @@ class GradientDescent:
         ys = ys.tolist() if hasattr(ys, "tolist") else list(ys)
         if len(xs) != len(ys):
             raise ShapeError(f"xs has {len(xs)} samples but ys has {len(ys)} targets")
-        if progress is None:
-            progress = progress_default()
-        bar = None
-        if progress:
-            bar = tqdm(total=n_steps, desc="GradientDescent", unit="step", leave=False)
+        bar = Progress(n_steps, progress_default() if progress is None else progress,
+                       desc="GradientDescent")
         losses: list[float] = []
         model, loss_fn = self.model, self.loss_fn
         try:
@@ -167,8 +163,7 @@ class GradientDescent:
                     step_lr = check_lr(lr_schedule(step), name="lr_schedule(step)")
                     loss = loss_fn([model(x) for x in xs], ys)
                     if not math.isfinite(loss.value):  # the loss of params after `step` updates
-                        if bar is not None:
-                            bar.n = step + 1  # the bar stops at the step the error names
+                        bar.close(step + 1)  # the bar stops at the step the error names
                         raise DivergenceError.for_loss(
                             loss.value, step=step + 1, lr=step_lr, setting=f"lr={step_lr:g}",
                             restored="the model keeps the params that gave it",
@@ -178,14 +173,9 @@ class GradientDescent:
                     losses.append(loss.value)
                     if print_every and (step == 0 or (step + 1) % print_every == 0):
                         print(f"step {step + 1:>5}: loss = {loss.value:.6f}")
-                    if bar is not None:
-                        bar.update()
+                    bar.show(step + 1, loss.value)
         finally:
-            if bar is not None:
-                # drawn at its end before closing: tqdm's close (leave=False) keeps the text
-                # of the last redraw, up to 0.1 s old, and a notebook saves that text
-                bar.refresh()
-                bar.close()
+            bar.close(len(losses))
         return losses
 
 
