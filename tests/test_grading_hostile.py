@@ -210,6 +210,16 @@ import importlib
 m = importlib.import_module("gdcourse.grading.checks_" + "02")
 linear = getattr(m, "oracle_" + "linear")
 """,
+        # ... and where a dynamic route reaches the grading package, nothing is there to use
+        "02_dynamic_oracles.py": """
+import importlib
+def _grader(name):
+    return importlib.import_module("gdcourse.grading.checks_" + "02")
+def linear(X, params):
+    return getattr(_grader("x"), "oracle_" + "linear")(X, params)
+def fit_linear(X, y, *, lr=0.1, steps=200, seed=0):
+    return getattr(_grader("x"), "oracle_" + "descent")(X, y, lr=lr, steps=steps, seed=seed)
+""",
     }
 
 
@@ -403,6 +413,13 @@ def test_dynamic_tricks_are_flagged_not_scored(hostile):
     assert any("importlib" in f for f in r.flags)
     assert any("getattr with a built name" in f for f in r.flags)
     assert hostile[0]["02_imports_at_call_time.py"].flags == []
+
+
+def test_oracles_reached_dynamically_are_not_in_the_child(hostile):
+    r = hostile[0]["02_dynamic_oracles.py"]
+    assert r.score == 0 and any("importlib" in f for f in r.flags)
+    assert any("oracle_" in c.hint and "has no attribute" in c.hint for c in r.checks), \
+        [c.hint for c in r.checks]
 
 
 # --- finding 5: limits per submission, CPU time, one budget across restarts -----------------

@@ -129,6 +129,25 @@ def _setup(setup: dict[str, Any]) -> list[str]:
     return skipped
 
 
+def _disarm_oracles() -> None:
+    """Take the grader's oracles and judges out of the grading modules this process loaded.
+
+    The checks modules keep them beside the probes the child runs, and the child never
+    calls one; so a submission that reaches for them past the policy's static reading
+    (``importlib``, ``__import__``: only flagged) finds nothing to call.
+    """
+    from .registry import Exercise
+
+    for name, mod in list(sys.modules.items()):
+        if mod is None or not name.startswith(f"{__package__}."):
+            continue
+        for attr in [a for a in vars(mod) if a.startswith("oracle") or a == "CHECKS"]:
+            delattr(mod, attr)
+        ex = getattr(mod, "EXERCISE", None)
+        if isinstance(ex, Exercise):   # its probes stay (the same dict main() runs), no judges
+            vars(mod)["EXERCISE"] = Exercise(ex.id, ex.title, ex.tasks, [], ex.probes)
+
+
 def main(argv: list[str]) -> None:
     try:     # under unshare: a session of its own, so kill(0, ...) cannot reach unshare
         os.setsid()
@@ -145,6 +164,8 @@ def main(argv: list[str]) -> None:
     from .wire import from_plain
 
     checks = importlib.import_module(f".{EXERCISES[first['setup']['exercise']]}", __package__)
+    probes = checks.EXERCISE.probes
+    _disarm_oracles()
     channel.send(first["nonce"], {"ready": True, "skipped": skipped})
 
     # The submission runs as a module of its own, so `if __name__ == "__main__":` blocks
@@ -160,7 +181,7 @@ def main(argv: list[str]) -> None:
                                  limit=question["limit"])
             channel.send(nonce, {"problems": problems})
         elif "probe" in question:
-            record = run_probe(checks.EXERCISE.probes[question["probe"]], module.__dict__,
+            record = run_probe(probes[question["probe"]], module.__dict__,
                                from_plain(question["inputs"]), limit=question["limit"])
             channel.send(nonce, record)
         else:

@@ -313,7 +313,8 @@ def grade_file(path: str, source: Any, *, cache: dict[str, Prepared], timeout: f
                                         timeout)
         finally:
             notes.extend(child.close())
-            output = output or child.finish_log()
+            log = child.finish_log()      # always: it closes this child's log file too
+            output = output or log
             notes.extend(n for n in child.junk_notes() if n not in notes)
         if reason and reason not in notes:
             notes.append(reason)
