@@ -220,6 +220,16 @@ def linear(X, params):
 def fit_linear(X, y, *, lr=0.1, steps=200, seed=0):
     return getattr(_grader("x"), "oracle_" + "descent")(X, y, lr=lr, steps=steps, seed=seed)
 """,
+        # ... nor after reloading the module from its file
+        "02_reloads_oracles.py": """
+import importlib
+def _grader():
+    return importlib.reload(importlib.import_module("gdcourse.grading.checks_" + "02"))
+def linear(X, params):
+    return getattr(_grader(), "oracle_" + "linear")(X, params)
+def fit_linear(X, y, *, lr=0.1, steps=200, seed=0):
+    return getattr(_grader(), "oracle_" + "descent")(X, y, lr=lr, steps=steps, seed=seed)
+""",
     }
 
 
@@ -418,6 +428,8 @@ def test_dynamic_tricks_are_flagged_not_scored(hostile):
 def test_oracles_reached_dynamically_are_not_in_the_child(hostile):
     r = hostile[0]["02_dynamic_oracles.py"]
     assert r.score == 0 and any("importlib" in f for f in r.flags)
+    if isolation.Plan.choose("auto").namespaces:   # their source is blanked in the child
+        assert hostile[0]["02_reloads_oracles.py"].score == 0
     assert any("oracle_" in c.hint and "has no attribute" in c.hint for c in r.checks), \
         [c.hint for c in r.checks]
 

@@ -117,6 +117,17 @@ def _setup(setup: dict[str, Any]) -> list[str]:
     from .registry import EXERCISES
 
     importlib.import_module(f".{EXERCISES[setup['exercise']]}", __package__)
+    if setup.get("namespaces"):
+        # Imported now; the oracles' and judges' source (and its bytecode) goes blank in
+        # this child's view, so importlib.reload or exec of the file gives nothing back.
+        here = os.path.dirname(os.path.abspath(__file__))
+        cache = os.path.join(here, "__pycache__")
+        confine.blank_files(
+            [os.path.join(here, f) for f in sorted(os.listdir(here))
+             if f.startswith(("checks_", "compare")) and f.endswith(".py")]
+            + [os.path.join(cache, f) for f in
+               (sorted(os.listdir(cache)) if os.path.isdir(cache) else [])
+               if f.startswith(("checks_", "compare"))])
     _limit(resource.RLIMIT_AS, _mapped_bytes() + int(setup["memory_mb"]) * 2**20)
     if uid >= 0 or setup.get("namespaces"):
         confine.drop_privileges(uid)

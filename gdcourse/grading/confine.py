@@ -161,6 +161,20 @@ def _mkdir(path: str) -> str:
     return path
 
 
+def blank_files(paths: list[str]) -> list[str]:
+    """Mount an empty file over each of ``paths`` (in this mount namespace only); returns
+    those that could not be blanked. Once the grader's modules are imported, their sources
+    (oracles and judges) need not stay readable: a submission that reloads or execs them
+    finds nothing."""
+    failed = []
+    for path in paths:
+        try:
+            _mount(os.devnull, path, None, MS_BIND)
+        except OSError:
+            failed.append(path)
+    return failed
+
+
 def drop_privileges(uid: int) -> None:
     """Become ``uid`` (>= 0) for good, or (-1, in a user namespace) lose every capability;
     then no exec can raise privileges again."""
