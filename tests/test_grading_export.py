@@ -224,3 +224,13 @@ def test_old_import_path_still_works():
     from gdcourse.grading.report import write_csv as old
 
     assert old is write_csv and Path(export.__file__).name == "export.py"
+
+
+def test_a_newline_in_a_file_name_is_not_a_folder_in_the_student_column(tmp_path):
+    # The grader shows "new\nline.py" as "new / line.py"; the student is still "new line"'s
+    # stem, cleaned, not " line" (what splitting the display name on "/" gave).
+    r = _result("subs/new / line.py", 6)
+    r.path = "subs/new\nline.py"
+    write_csv([r], tmp_path / "c.csv")
+    (row,) = list(csv.DictReader((tmp_path / "c.csv").read_text(encoding="utf-8").splitlines()))
+    assert row["student"] == "new / line"

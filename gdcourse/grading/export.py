@@ -74,7 +74,8 @@ def _pts(x: float) -> str:
 
 
 def _student(r: SubmissionResult, roster: dict[str, Student] | None) -> Student:
-    return student_of(r.submission, roster)
+    # The path as given, not the display name: a newline shown as ' / ' is not a folder.
+    return student_of(r.path or r.submission, roster)
 
 
 # --- the class CSV ----------------------------------------------------------------------------
