@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import importlib
-import os
 import subprocess
 import sys
 import textwrap
@@ -21,10 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def fastai():
-    if os.environ.get("CI"):  # CI installs the [fastai] extra: missing there is a failure
-        return importlib.import_module("fastai")
-    return pytest.importorskip("fastai")
+def fastai(extra):
+    return extra("fastai")
 
 
 def test_missing_fastai_says_how_to_install_it(monkeypatch, signal):
