@@ -1,0 +1,1 @@
+"""What the grader writes for the instructor: reports, gradebooks, Gradescope, similarity."""
