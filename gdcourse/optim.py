@@ -1,4 +1,4 @@
-"""Better steps (lecture 06): SGD, momentum, Nesterov and Adam, written from scratch.
+"""Better steps (lecture 06): SGD, momentum, Nesterov, Adagrad, RMSProp and Adam, from scratch.
 
 Each algorithm is a small pure update, ``*_step(p, g, state, *, lr, ...)``, that changes one
 parameter tensor and its state dict in place; thin classes hold the state for a list of
@@ -29,8 +29,8 @@ from ._validate import as_param_list, check_number, check_param_lrs, check_unit
 from .curvature import momentum_factor
 from .errors import InvalidArgumentError, ShapeError
 
-__all__ = ["sgd_step", "adam_step", "Optimizer", "SGD", "Adam", "build", "OPTIMIZERS",
-           "stability_factor"]
+__all__ = ["sgd_step", "adagrad_step", "rmsprop_step", "adam_step", "Optimizer", "SGD",
+           "Adagrad", "RMSProp", "Adam", "build", "OPTIMIZERS", "stability_factor"]
 
 
 def _scaled_sub_(p: torch.Tensor, update: torch.Tensor, lr: Lr) -> None:
@@ -73,6 +73,99 @@ def sgd_step(p: torch.Tensor, g: torch.Tensor, state: dict, *, lr: Lr, momentum:
             buf.mul_(momentum).add_(g, alpha=1 - dampening)
         g = g.add(buf, alpha=momentum) if nesterov else buf
     _scaled_sub_(p, g, lr)
+
+
+@torch.no_grad()
+def adagrad_step(p: torch.Tensor, g: torch.Tensor, state: dict, *, lr: Lr,
+                 lr_decay: float = 0.0, eps: float = 1e-10, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0) -> None:
+    """One Adagrad step on ``p`` in place (Duchi, Hazan & Singer, 2011, diagonal form).
+
+        g  <- g + weight_decay * p                 (L2 penalty, folded into g)
+        k  <- k + 1
+        s  <- s + g^2                              sum of every squared gradient so far
+        p  <- p - lr / (1 + (k - 1) lr_decay) * g / (sqrt(s) + eps)
+
+    Each element gets its own step size, lr / sqrt(sum of its squared gradients): large for
+    parameters whose gradients have been small, small for those with large ones. The sum
+    only grows, so the steps shrink like 1 / sqrt(k) even where the gradient does not.
+    Departures (torch's conventions): s starts at ``initial_accumulator_value`` rather than
+    0, eps is added outside the square root (the paper's delta), and the optional
+    ``lr_decay`` divides lr by 1 + (k - 1) lr_decay.
+
+    Args:
+        p, g: a parameter tensor and its gradient.
+        state: "step" and "sum" (s), created on the first step.
+        lr: a number, or a tensor of per-element lrs broadcastable to ``p``.
+    """
+    if weight_decay:
+        g = g.add(p, alpha=weight_decay)
+    if "step" not in state:
+        state.update(step=0, sum=torch.full_like(p, initial_accumulator_value))
+    state["step"] += 1
+    s = state["sum"]
+    s.addcmul_(g, g, value=1)
+    std = s.sqrt().add_(eps)
+    clr = lr / (1 + (state["step"] - 1) * lr_decay)
+    if isinstance(clr, torch.Tensor):
+        p.addcmul_(g / std, clr, value=-1)
+    else:
+        p.addcdiv_(g, std, value=-clr)
+
+
+@torch.no_grad()
+def rmsprop_step(p: torch.Tensor, g: torch.Tensor, state: dict, *, lr: Lr, alpha: float = 0.99,
+                 eps: float = 1e-8, momentum: float = 0.0, centered: bool = False,
+                 weight_decay: float = 0.0) -> None:
+    """One RMSProp step on ``p`` in place (Tieleman & Hinton, 2012, lecture 6e).
+
+        g   <- g + weight_decay * p                  (L2 penalty, folded into g)
+        v   <- alpha v + (1 - alpha) g^2             running mean of g^2 (from v = 0)
+        m   <- alpha m + (1 - alpha) g               (centered only) running mean of g
+        d   <- sqrt(v - m^2) (centered)  or  sqrt(v),   then d <- d + eps
+        buf <- momentum buf + g / d                   (momentum > 0, from buf = 0)
+        p   <- p - lr * buf      or      p <- p - lr * g / d
+
+    Adagrad's sum of squared gradients, replaced by a running mean: old gradients fade with
+    weight alpha^k, so the steps no longer shrink for good. Departures: there is no bias
+    correction (Adam adds one), so with alpha = 0.99 the first step is lr / sqrt(0.01) =
+    10 lr per element, and the early steps are larger than later ones; eps is added
+    outside the square root (TensorFlow adds it inside); momentum, as in torch, acts on the
+    already-scaled step g / d, not on g.
+
+    Args:
+        p, g: a parameter tensor and its gradient.
+        state: "step", "square_avg" (v), and "grad_avg" (m) / "momentum_buffer" when used.
+        lr: a number, or a tensor of per-element lrs broadcastable to ``p``.
+    """
+    if weight_decay:
+        g = g.add(p, alpha=weight_decay)
+    if "step" not in state:
+        state.update(step=0, square_avg=torch.zeros_like(p))
+        if centered:
+            state["grad_avg"] = torch.zeros_like(p)
+        if momentum:
+            state["momentum_buffer"] = torch.zeros_like(p)
+    state["step"] += 1
+    v = state["square_avg"]
+    v.mul_(alpha).addcmul_(g, g, value=1 - alpha)
+    if centered:
+        m = state["grad_avg"]
+        m.lerp_(g, 1 - alpha)
+        d = v.addcmul(m, m, value=-1).sqrt_()
+    else:
+        d = v.sqrt()
+    d.add_(eps)
+    if momentum:
+        buf = state["momentum_buffer"]
+        buf.mul_(momentum).addcdiv_(g, d)
+        _scaled_sub_(p, buf, lr)
+    elif isinstance(lr, torch.Tensor):
+        # (lr g) / d, the order of torch's addcdiv: RMSProp near a minimum is chaotic
+        # enough that a one-ulp difference grows into a different path
+        p.sub_(lr * g / d)
+    else:
+        p.addcdiv_(g, d, value=-lr)
 
 
 @torch.no_grad()
@@ -144,6 +237,20 @@ class Optimizer:
 
     def _update(self, p: torch.Tensor, g: torch.Tensor, state: dict, lr: Lr) -> None:
         raise NotImplementedError
+
+    @classmethod
+    def stability_factor(cls, *, momentum: float = 0.0, dampening: float = 0.0,
+                         nesterov: bool = False) -> float:
+        """How far past plain descent's limit 2 / lambda_max this optimizer's lr may go.
+
+        On a quadratic loss, descent converges exactly when lr < factor * 2 / lambda_max.
+        The default, inf, is for the adaptive optimizers (Adagrad, RMSProp, Adam): they
+        divide each step by the size of recent gradients, so a step is about lr long
+        whatever the curvature and the curvature sets no lr limit (they hover within about
+        lr of the minimum instead of diverging). The SGD family overrides this. The
+        keywords are the SGD family's; the adaptive optimizers ignore them.
+        """
+        return math.inf
 
     def _factor(self) -> float:
         if self.schedule is None:
@@ -230,9 +337,85 @@ class SGD(Optimizer):
         sgd_step(p, g, state, lr=lr, momentum=self.momentum, dampening=self.dampening,
                  nesterov=self.nesterov, weight_decay=self.weight_decay)
 
+    @classmethod
+    def stability_factor(cls, *, momentum: float = 0.0, dampening: float = 0.0,
+                         nesterov: bool = False) -> float:
+        """1 (plain), (1 + mu) / (1 - dampening) (heavy ball), (1 + mu) / (1 + 2 mu)
+        (Nesterov): see :func:`gdcourse.curvature.momentum_factor`.
+
+        >>> SGD.stability_factor(momentum=0.9)
+        1.9
+        """
+        return momentum_factor(momentum, dampening=dampening, nesterov=nesterov)
+
+
+class Adagrad(Optimizer):
+    """Adagrad: per-element steps lr / sqrt(sum of squared gradients) (see :func:`adagrad_step`).
+
+    >>> p = torch.tensor([1.0, -100.0], requires_grad=True); opt = Adagrad([p], lr=0.1)
+    >>> (p ** 2).sum().backward(); opt.step(); p   # both move by lr, whatever their gradient
+    tensor([  0.9000, -99.9000], requires_grad=True)
+
+    Raises:
+        InvalidArgumentError: lr not positive; lr_decay, eps, weight_decay or
+            initial_accumulator_value < 0.
+        ShapeError: a list of lrs whose length differs from the number of params tensors.
+    """
+
+    def __init__(self, params: torch.Tensor | Iterable[torch.Tensor], *,
+                 lr: Lr | Sequence[Lr] = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, schedule: Callable[[int], float] | None = None):
+        super().__init__(params, lr=lr, schedule=schedule)
+        self.lr_decay = check_number(lr_decay, name="lr_decay")
+        self.weight_decay = check_number(weight_decay, name="weight_decay")
+        self.initial_accumulator_value = check_number(initial_accumulator_value,
+                                                      name="initial_accumulator_value")
+        self.eps = check_number(eps, name="eps")
+
+    def _update(self, p, g, state, lr):
+        adagrad_step(p, g, state, lr=lr, lr_decay=self.lr_decay, eps=self.eps,
+                     weight_decay=self.weight_decay,
+                     initial_accumulator_value=self.initial_accumulator_value)
+
+
+class RMSProp(Optimizer):
+    """RMSProp: steps divided by a running root mean square of g (see :func:`rmsprop_step`).
+
+    >>> p = torch.tensor([1.0], requires_grad=True); opt = RMSProp([p], lr=0.01)
+    >>> (p ** 2).sum().backward(); opt.step(); p   # no bias correction: 10 lr at first
+    tensor([0.9000], requires_grad=True)
+
+    Raises:
+        InvalidArgumentError: lr not positive; alpha or momentum not in [0, 1); eps or
+            weight_decay < 0; centered not a bool.
+        ShapeError: a list of lrs whose length differs from the number of params tensors.
+    """
+
+    def __init__(self, params: torch.Tensor | Iterable[torch.Tensor], *,
+                 lr: Lr | Sequence[Lr] = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+                 schedule: Callable[[int], float] | None = None):
+        super().__init__(params, lr=lr, schedule=schedule)
+        # alpha = 1 would never let a gradient into v: every step would divide by eps
+        self.alpha = check_unit(alpha, name="alpha")
+        self.eps = check_number(eps, name="eps")
+        self.weight_decay = check_number(weight_decay, name="weight_decay")
+        self.momentum = check_unit(momentum, name="momentum")
+        if not isinstance(centered, bool):
+            raise InvalidArgumentError(
+                f"centered must be True or False, got {type(centered).__name__} {centered!r}")
+        self.centered = centered
+
+    def _update(self, p, g, state, lr):
+        rmsprop_step(p, g, state, lr=lr, alpha=self.alpha, eps=self.eps,
+                     momentum=self.momentum, centered=self.centered,
+                     weight_decay=self.weight_decay)
+
 
 class Adam(Optimizer):
-    """Adam with bias correction (see :func:`adam_step`).
+    """Adam: momentum's running mean of g over RMSProp's running root mean square of g, both
+    bias-corrected (see :func:`adam_step`).
 
     >>> p = torch.tensor([1.0], requires_grad=True); opt = Adam([p], lr=0.1)
     >>> (p ** 2).sum().backward(); opt.step(); p   # the first step moves by about lr
@@ -266,20 +449,23 @@ OPTIMIZERS: dict[str, tuple[type[Optimizer], dict]] = {
     "sgd": (SGD, {}),
     "momentum": (SGD, {"momentum": 0.9}),
     "nesterov": (SGD, {"momentum": 0.9, "nesterov": True}),
+    "adagrad": (Adagrad, {}),
+    "rmsprop": (RMSProp, {}),
     "adam": (Adam, {}),
 }
 
 
 def build(name: str, params: torch.Tensor | Iterable[torch.Tensor], *, lr: Lr | Sequence[Lr],
           **hyper: Any) -> Optimizer:
-    """An optimizer by name: "sgd", "momentum" (0.9), "nesterov" (0.9) or "adam".
+    """An optimizer by name: "sgd", "momentum" (0.9), "nesterov" (0.9), "adagrad",
+    "rmsprop" or "adam".
 
     ``hyper`` overrides the defaults (e.g. ``momentum=0.5``, ``betas=(0.8, 0.99)``,
     ``schedule=...``). The same ``lr`` means different things: for the SGD family it is in
     units of 1/curvature and must respect ``stability_factor(name) * 2 / lambda_max``
     (Nesterov's limit is *lower* than plain descent's, so an lr near 2 / lambda_max that
     suits "sgd" makes "nesterov" diverge); for Adam it is roughly how far each parameter
-    moves per step, whatever the curvature.
+    moves per step, whatever the curvature (so for Adagrad and RMSProp).
 
     >>> build("nesterov", [torch.zeros(3, requires_grad=True)], lr=0.1).nesterov
     True
@@ -292,7 +478,7 @@ def build(name: str, params: torch.Tensor | Iterable[torch.Tensor], *, lr: Lr | 
     return cls(params, lr=lr, **{**defaults, **hyper})
 
 
-def _lookup(name) -> tuple[type, dict]:
+def _lookup(name) -> tuple[type[Optimizer], dict]:
     """The class and default hyper-parameters registered under ``name`` (any case)."""
     key = name.lower() if isinstance(name, str) else None
     if key not in OPTIMIZERS:
@@ -303,7 +489,7 @@ def _lookup(name) -> tuple[type, dict]:
 
 def stability_factor(name: str, *, momentum: float | None = None,
                      dampening: float | None = None, nesterov: bool | None = None) -> float:
-    """How far an optimizer of the SGD family may go past plain descent's limit 2 / lambda_max.
+    """How far the optimizer registered as ``name`` may go past plain descent's 2 / lambda_max.
 
     On a quadratic loss, descent with this optimizer converges exactly when
 
@@ -311,17 +497,16 @@ def stability_factor(name: str, *, momentum: float | None = None,
 
     with factor 1 (sgd), (1 + mu) / (1 - dampening) (heavy ball) and
     (1 + mu) / (1 + 2 mu) (Nesterov, which never reaches plain descent's limit); the math is
-    :func:`gdcourse.curvature.momentum_factor`. Hyper-parameters left None take the
-    defaults registered under ``name``. Adam is not limited by the curvature this way and
-    gives inf.
+    :func:`gdcourse.curvature.momentum_factor`. Each class answers for itself
+    (:meth:`Optimizer.stability_factor`); hyper-parameters left None take the defaults
+    registered under ``name``. The adaptive optimizers (Adagrad, RMSProp, Adam) are not
+    limited by the curvature this way and give inf.
 
     >>> stability_factor("momentum"), round(stability_factor("nesterov"), 4)
     (1.9, 0.6786)
     """
     cls, defaults = _lookup(name)
-    if cls is Adam:
-        return math.inf
     given = {"momentum": momentum, "dampening": dampening, "nesterov": nesterov}
     hyper = {**defaults, **{k: v for k, v in given.items() if v is not None}}
-    return momentum_factor(hyper.get("momentum", 0.0), dampening=hyper.get("dampening", 0.0),
-                           nesterov=bool(hyper.get("nesterov", False)))
+    # only the keywords the stability rule reads: "adam"'s betas, say, have no say in it
+    return cls.stability_factor(**{k: hyper[k] for k in given if k in hyper})
