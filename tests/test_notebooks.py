@@ -28,7 +28,7 @@ MIN_FIGURES = {
     "01_gradient_descent_by_hand.ipynb": 9,
     "02_seven_steps.ipynb": 9,
     "03_symbolic_differentiation.ipynb": 4,
-    "04_scalar_autograd.ipynb": 6,
+    "04_scalar_autograd.ipynb": 8,
     "05_training_networks.ipynb": 8,
     "06_better_steps.ipynb": 7,
 }
