@@ -10,6 +10,7 @@ The package, room by room:
     quadratic             the lecture signal and its fitters (descent, least squares)
     curvature, fast,      the speed and stability tools: 2/lambda_max, exact fast-forward,
     sweep                 many learning rates in one batched run
+    explore               lr explorers: sliders, one exact fast-forward per redraw
     optim, schedules      optimizers as small steppers, and learning-rate schedules
     grid                  grid search over a loss
     data, plot            data sets and figures (imported on first use: ``gd.data``, ``gd.plot``)
@@ -33,6 +34,7 @@ from .errors import (
     ShapeError,
     UnboundSymbolError,
 )
+from .explore import explore_fit, explore_valley
 from .fast import FastForward, fast_forward
 from .grid import GridResult, grid_search, grid_size
 from .history import History
@@ -64,6 +66,8 @@ __all__ = [
     # speed and stability
     "FastForward", "LRSweep", "fast_forward", "lr_sweep", "max_hessian_eigenvalue",
     "max_stable_lr",
+    # explorers: sliders over fast_forward (lectures 02 and 06)
+    "explore_fit", "explore_valley",
     # optimizers and grid search
     "GridResult", "grid_search", "grid_size", "optim", "schedules",
 ]
