@@ -81,11 +81,11 @@ def read_code(path: Path) -> str:
     Raises:
         ValueError: the file is neither ``.py`` nor ``.ipynb``, or not a readable notebook.
     """
+    if path.suffix not in (".py", ".ipynb"):
+        raise ValueError(f"{path} is neither .py nor .ipynb; give the students' code files")
     text = path.read_text(encoding="utf-8", errors="replace")
     if path.suffix == ".py":
         return text
-    if path.suffix != ".ipynb":
-        raise ValueError(f"{path} is neither .py nor .ipynb; give the students' code files")
     try:
         cells = json.loads(text)["cells"]
         sources = ["".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code"]
