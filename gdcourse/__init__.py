@@ -11,6 +11,7 @@ The package, room by room:
     curvature, fast,      the speed and stability tools: 2/lambda_max, exact fast-forward,
     sweep                 many learning rates in one batched run
     explore               lr explorers: sliders, one exact fast-forward per redraw
+    selfcheck             self-check questions per lecture (``gd.quiz("02")``)
     optim, schedules      optimizers as small steppers, and learning-rate schedules
     grid                  grid search over a loss
     data, plot            data sets and figures (imported on first use: ``gd.data``, ``gd.plot``)
@@ -48,6 +49,7 @@ from .quadratic import (
     quadratic,
 )
 from .recipe import apply_step, init_params, mse, step
+from .selfcheck import quiz
 from .sweep import LRSweep, lr_sweep
 
 __version__ = "0.1.0"
@@ -68,6 +70,8 @@ __all__ = [
     "max_stable_lr",
     # explorers: sliders over fast_forward (lectures 02 and 06)
     "explore_fit", "explore_valley",
+    # self-check questions at the end of each lecture
+    "quiz",
     # optimizers and grid search
     "GridResult", "grid_search", "grid_size", "optim", "schedules",
 ]
