@@ -119,5 +119,5 @@ def plot_paths(loss_fn: Callable[[torch.Tensor], torch.Tensor], grid: Sequence[t
         ax.plot(p[0, 0], p[0, 1], "o", color=line.get_color())
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="best", fontsize=9)
     return ax
