@@ -262,6 +262,7 @@ def _anchor(k: int) -> str:
 def _page(pairs: list[Pair], subs: dict[str, _Submission], ranges: dict,
           skipped: dict[str, str], *, intro: str, show: int) -> str:
     esc = html.escape
+    show = sum(1 for p in pairs[:show] if p.similarity > 0)   # nothing to see in a 0
     rows = "".join(
         f"<tr><td>{_anchor(k) if k <= show else k}</td><td>{esc(p.submission_a)}</td>"
         f"<td>{esc(p.submission_b)}</td>"
@@ -273,7 +274,7 @@ def _page(pairs: list[Pair], subs: dict[str, _Submission], ranges: dict,
             f"<li>{esc(k)}: {esc(v)}</li>" for k, v in skipped.items()) + "</ul>")
     parts.append(f"<p>{esc(_READING)}</p><table><tr><th>#</th><th>a</th><th>b</th>"
                  f"<th>similarity</th><th>of a's own code</th><th>of b's own code</th></tr>"
-                 f"{rows}</table><p>All pairs are in pairs.csv.</p>")
+                 f"{rows}</table><p>pairs.csv has all {len(pairs)} pairs.</p>")
     for k, p in enumerate(pairs[:show], 1):
         sides = []
         for name, share, side in ((p.submission_a, p.shared_a, 0),
@@ -290,11 +291,11 @@ def _page(pairs: list[Pair], subs: dict[str, _Submission], ranges: dict,
             f"{''.join(parts)}</body></html>\n")
 
 
-_READING = ("Red: lines whose token runs both files share (names, comments and layout "
-            "ignored). "
-            "Grey: lines of the scaffold, left out of the comparison. A high score says "
-            "the two share long runs of code; it does not say who wrote it. On short "
-            "answers honest students converge: look for a pair far above the others.")
+_READING = ("Red: lines in runs of tokens both files share (names, comments and layout "
+            "ignored). Grey: lines of the scaffold, left out of the comparison. A high "
+            "score says the two share long runs of code; it does not say who wrote it. "
+            "On short answers honest students converge: look for a pair far above the "
+            "others.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
