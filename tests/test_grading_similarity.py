@@ -124,7 +124,7 @@ def test_a_few_identical_lines_cannot_reach_the_top(tmp_path):
         done = text.replace(stub, "return 1 / (1 + torch.exp(-z))", 1)
         (tmp_path / name).write_text(done)
         files.append(tmp_path / name)
-    floored = similarity_report(files, tmp_path / "a", scaffold=scaffold)
+    floored = similarity_report(files, str(tmp_path / "a"), scaffold=str(scaffold))
     bare = similarity_report(files, tmp_path / "b", scaffold=scaffold, min_chars=1, noise=10)
     assert bare[0].similarity == pytest.approx(1.0)   # all of their own code is the same
     assert floored[0].similarity < 0.2                # ... and it is a dozen characters

@@ -48,14 +48,17 @@ import csv
 import html
 import io
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from ...errors import MissingExtraError
 
 __all__ = ["Pair", "similarity_report", "read_code", "main"]
+
+PathArg = Union[str, "os.PathLike[str]"]
 
 NOISE = 25       # shortest match that counts, in normalized characters (copydetect's default)
 MIN_CHARS = 200  # own code is counted as at least this long (about five lines of a loop)
@@ -73,7 +76,7 @@ class Pair:
     shared_b: float   # share of b's own code found in a
 
 
-def read_code(path: Path) -> str:
+def read_code(path: PathArg) -> str:
     """The Python code of a ``.py`` file or of a notebook's code cells (read with json).
 
     Lines that start with ``%`` or ``!`` (IPython magics, shell commands) are dropped.
@@ -81,6 +84,7 @@ def read_code(path: Path) -> str:
     Raises:
         ValueError: the file is neither ``.py`` nor ``.ipynb``, or not a readable notebook.
     """
+    path = Path(path)
     if path.suffix not in (".py", ".ipynb"):
         raise ValueError(f"{path} is neither .py nor .ipynb; give the students' code files")
     text = path.read_text(encoding="utf-8", errors="replace")
@@ -153,12 +157,11 @@ def _in_code(sub: _Submission, slices: Any) -> list[tuple[int, int]]:
 
 
 def _compare(submissions: Sequence[Path], scaffold: Sequence[Path], *, noise: int,
-             min_chars: int) -> tuple[list[Pair], dict[str, _Submission], dict, dict[str, str]]:
-    """Every pair, most similar first; the submissions read; matched ranges; unreadable."""
+             min_chars: int) -> tuple[list[Pair], dict[str, _Submission], dict[str, str]]:
+    """Every pair, most similar first; the submissions read; those that could not be."""
     import numpy as np
 
     compare_files = _copydetect().compare_files
-
     codes = [read_code(path) for path in scaffold]
     given = {line.strip() for code in codes for line in code.splitlines()}
     boilerplate = np.unique(np.array(
@@ -170,24 +173,22 @@ def _compare(submissions: Sequence[Path], scaffold: Sequence[Path], *, noise: in
             subs[str(path)] = _read(path, given, noise, boilerplate)
         except (OSError, ValueError) as err:
             skipped[str(path)] = str(err)
-    names, pairs, ranges = list(subs), [], {}
+    names, pairs = list(subs), []
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             fa, fb = subs[a].fingerprint, subs[b].fingerprint
-            _, (sim_a, sim_b), (slices_a, slices_b) = compare_files(fa, fb)
+            _, (sim_a, sim_b), _ = compare_files(fa, fb)
             # copydetect's sim is shared / own; own code shorter than min_chars counts as
             # min_chars, so that two answers of three lines cannot reach 1.0.
             shared_a = float(sim_a * fa.token_coverage / max(fa.token_coverage, min_chars))
             shared_b = float(sim_b * fb.token_coverage / max(fb.token_coverage, min_chars))
             pairs.append(Pair(a, b, max(shared_a, shared_b), shared_a, shared_b))
-            if len(slices_a):
-                ranges[a, b] = (_in_code(subs[a], slices_a), _in_code(subs[b], slices_b))
     pairs.sort(key=lambda p: (-p.similarity, p.submission_a, p.submission_b))
-    return pairs, subs, ranges, skipped
+    return pairs, subs, skipped
 
 
-def similarity_report(submissions: Sequence[Path], out_dir: Path, *,
-                      scaffold: Path | Sequence[Path] | None = None, noise: int = NOISE,
+def similarity_report(submissions: Sequence[PathArg], out_dir: PathArg, *,
+                      scaffold: PathArg | Sequence[PathArg] | None = None, noise: int = NOISE,
                       min_chars: int = MIN_CHARS, show: int = SHOW) -> list[Pair]:
     """Compare every pair of submissions; write ``out_dir/pairs.csv`` and ``report.html``.
 
@@ -211,9 +212,15 @@ def similarity_report(submissions: Sequence[Path], out_dir: Path, *,
     """
     if noise < 1 or min_chars < 1:
         raise ValueError(f"noise and min_chars must be at least 1, got {noise} and {min_chars}")
-    given = [] if scaffold is None else [scaffold] if isinstance(scaffold, Path) else scaffold
-    pairs, subs, ranges, skipped = _compare(submissions, list(given), noise=noise,
-                                            min_chars=min_chars)
+    if scaffold is None:
+        given = []
+    elif isinstance(scaffold, (str, os.PathLike)):
+        given = [Path(scaffold)]
+    else:
+        given = [Path(s) for s in scaffold]
+    pairs, subs, skipped = _compare([Path(s) for s in submissions], given, noise=noise,
+                                    min_chars=min_chars)
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / "pairs.csv", "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
@@ -222,7 +229,7 @@ def similarity_report(submissions: Sequence[Path], out_dir: Path, *,
     intro = (f"{len(subs)} submissions, {len(pairs)} pairs; scaffold discounted: "
              f"{', '.join(map(str, given)) or 'none given'}; noise={noise}, "
              f"min_chars={min_chars}.")
-    page = _page(pairs, subs, ranges, skipped, intro=intro, show=show)
+    page = _page(pairs, subs, skipped, intro=intro, show=show)
     (out_dir / "report.html").write_text(page, encoding="utf-8")
     return pairs
 
@@ -259,8 +266,8 @@ def _anchor(k: int) -> str:
     return f'<a href="#pair-{k}">{k}</a>'
 
 
-def _page(pairs: list[Pair], subs: dict[str, _Submission], ranges: dict,
-          skipped: dict[str, str], *, intro: str, show: int) -> str:
+def _page(pairs: list[Pair], subs: dict[str, _Submission], skipped: dict[str, str], *,
+          intro: str, show: int) -> str:
     esc = html.escape
     show = sum(1 for p in pairs[:show] if p.similarity > 0)   # nothing to see in a 0
     rows = "".join(
@@ -276,11 +283,13 @@ def _page(pairs: list[Pair], subs: dict[str, _Submission], ranges: dict,
                  f"<th>similarity</th><th>of a's own code</th><th>of b's own code</th></tr>"
                  f"{rows}</table><p>pairs.csv has all {len(pairs)} pairs.</p>")
     for k, p in enumerate(pairs[:show], 1):
+        a, b = subs[p.submission_a], subs[p.submission_b]
+        # The matched slices again, for the few pairs shown (a class of 100 has 4950).
+        _, _, slices = _copydetect().compare_files(a.fingerprint, b.fingerprint)
         sides = []
-        for name, share, side in ((p.submission_a, p.shared_a, 0),
-                                  (p.submission_b, p.shared_b, 1)):
-            sub = subs[name]
-            matched = ranges.get((p.submission_a, p.submission_b), ([], []))[side]
+        for name, share, sub, own in ((p.submission_a, p.shared_a, a, slices[0]),
+                                      (p.submission_b, p.shared_b, b, slices[1])):
+            matched = _in_code(sub, own)
             sides.append(f"<div><h3>{esc(name)}: {share:.1%} of its own code</h3>"
                          f"<pre>{_lines(sub.code, matched, sub.given)}</pre></div>")
         parts.append(f'<h2 id="pair-{k}">{k}. {esc(p.submission_a)} and '
