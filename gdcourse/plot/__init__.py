@@ -8,6 +8,7 @@ never picks a GUI backend on a headless machine.
     graphs      draw_graph                                         (lecture 04)
     networks    plot_decision_boundary, plot_trajectory            (lectures 04-05)
     paths       descent_path, plot_paths                           (lectures 01, 06)
+    snapshots   plot_snapshots                                     (lecture 02)
     surfaces    plot_slopes, plot_loss_surface, animate_fit        (lectures 01, 06)
     sweeps      plot_lr_sweep                                      (lecture 06)
 """
@@ -16,11 +17,12 @@ from .fits import plot_history, show_fit, show_preds
 from .graphs import draw_graph
 from .networks import plot_decision_boundary, plot_trajectory
 from .paths import descent_path, plot_paths
+from .snapshots import plot_snapshots
 from .surfaces import animate_fit, plot_loss_surface, plot_slopes
 from .sweeps import plot_lr_sweep
 
 __all__ = [
     "animate_fit", "descent_path", "draw_graph", "plot_decision_boundary", "plot_history",
-    "plot_loss_surface", "plot_paths",
+    "plot_loss_surface", "plot_paths", "plot_snapshots",
     "plot_lr_sweep", "plot_slopes", "plot_trajectory", "show_fit", "show_preds",
 ]
