@@ -131,20 +131,34 @@ class Browser:
 
     def look(self, page: Path) -> dict:
         """Load ``page`` (a file) in a fresh tab; what the probe saw there."""
+        return self.evaluate(page, _PROBE)[0]
+
+    def evaluate(self, page: Path, *expressions: str, width: int = 1280,
+                 height: int = 900) -> list:
+        """Load ``page`` in a fresh tab of a ``width`` x ``height`` window and evaluate each
+        JavaScript expression there in turn (a promise is awaited); their values."""
         url = Path(page).resolve().as_uri()
         target = self._send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self._send("Target.attachToTarget",
                              {"targetId": target, "flatten": True})["sessionId"]
         try:
+            self._send("Emulation.setDeviceMetricsOverride",
+                       {"width": width, "height": height, "deviceScaleFactor": 1,
+                        "mobile": False}, session)
             self._send("Page.enable", session=session)
             self._send("Page.navigate", {"url": url}, session)
             self._reply("Page.loadEventFired", session)
             self._events = [e for e in self._events if e[1] != session]
-            result = self._send("Runtime.evaluate", {"expression": _PROBE, "awaitPromise": True,
-                                                     "returnByValue": True}, session)
-            if "exceptionDetails" in result:
-                raise RuntimeError(f"probe failed on {page}: {result['exceptionDetails']}")
-            return result["result"]["value"]
+            values = []
+            for expression in expressions:
+                result = self._send("Runtime.evaluate",
+                                    {"expression": expression, "awaitPromise": True,
+                                     "returnByValue": True}, session)
+                if "exceptionDetails" in result:
+                    raise RuntimeError(f"script failed on {page}: "
+                                       f"{result['exceptionDetails']}")
+                values.append(result["result"].get("value"))
+            return values
         finally:
             self._send("Target.closeTarget", {"targetId": target})
             self._events = [e for e in self._events if e[1] != session]
