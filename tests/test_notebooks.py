@@ -29,7 +29,7 @@ MIN_FIGURES = {
     "02_seven_steps.ipynb": 11,
     "03_symbolic_differentiation.ipynb": 4,
     "04_scalar_autograd.ipynb": 8,
-    "05_training_networks.ipynb": 8,
+    "05_training_networks.ipynb": 11,
     "06_better_steps.ipynb": 7,
 }
 

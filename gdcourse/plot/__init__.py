@@ -6,7 +6,9 @@ never picks a GUI backend on a headless machine.
 
     fits        show_preds, plot_history, show_fit                 (lecture 02)
     graphs      draw_graph                                         (lecture 04)
-    networks    plot_decision_boundary, plot_trajectory            (lectures 04-05)
+    images      show_digits                                        (lecture 05)
+    networks    plot_decision_boundary, plot_trajectory,           (lectures 04-05)
+                plot_loss_and_accuracy
     paths       descent_path, plot_paths                           (lectures 01, 06)
     snapshots   plot_snapshots                                     (lecture 02)
     surfaces    plot_slopes, plot_loss_surface, animate_fit        (lectures 01, 06)
@@ -15,7 +17,8 @@ never picks a GUI backend on a headless machine.
 
 from .fits import plot_history, show_fit, show_preds
 from .graphs import draw_graph
-from .networks import plot_decision_boundary, plot_trajectory
+from .images import show_digits
+from .networks import plot_decision_boundary, plot_loss_and_accuracy, plot_trajectory
 from .paths import descent_path, plot_paths
 from .snapshots import plot_snapshots
 from .surfaces import animate_fit, plot_loss_surface, plot_slopes
@@ -23,6 +26,7 @@ from .sweeps import plot_lr_sweep
 
 __all__ = [
     "animate_fit", "descent_path", "draw_graph", "plot_decision_boundary", "plot_history",
-    "plot_loss_surface", "plot_paths", "plot_snapshots",
-    "plot_lr_sweep", "plot_slopes", "plot_trajectory", "show_fit", "show_preds",
+    "plot_loss_and_accuracy", "plot_loss_surface", "plot_paths", "plot_snapshots",
+    "plot_lr_sweep", "plot_slopes", "plot_trajectory", "show_digits", "show_fit",
+    "show_preds",
 ]

@@ -1,4 +1,5 @@
-"""Decision boundaries and parameter trajectories of small networks (lectures 04-05)."""
+"""Decision boundaries, parameter trajectories, and why a classifier trains on its loss
+rather than its accuracy (lectures 04-05)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from ._common import Values, _as_floats, _axes, to_np
 
 if TYPE_CHECKING:  # matplotlib loads with the first figure, not at import
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-__all__ = ["plot_decision_boundary", "plot_trajectory"]
+__all__ = ["plot_decision_boundary", "plot_loss_and_accuracy", "plot_trajectory"]
 
 
 def plot_decision_boundary(predict_fn: Callable[[torch.Tensor], Any], X: Values, y: Values,
@@ -104,3 +106,53 @@ def plot_trajectory(model: Any, snapshots: Iterable[Mapping[str, Any]], x: Value
         ax.set_title(title)
     ax.legend()
     return ax
+
+
+def plot_loss_and_accuracy(weights: Values, loss: Values, accuracy: Values,
+                           loss_slope: Values, *, name: str = "w",
+                           at: float | None = None) -> Figure:
+    """Accuracy and loss as functions of one weight, each next to its slope (2 x 2 panels).
+
+    Accuracy changes only when a sample crosses the decision boundary, so it is a step
+    function of the weight: its slope, measured between neighbouring grid points as
+    (acc[k+1] - acc[k]) / (w[k+1] - w[k]), is 0 except at the jumps (where no finite slope
+    exists). The loss changes smoothly, and its slope (from autograd, passed in) says which
+    way is downhill everywhere.
+
+    Args:
+        weights: the grid of values of the one weight, shape (G,), increasing.
+        loss: the loss at each grid point, (G,).
+        accuracy: the accuracy (a fraction in [0, 1]) at each grid point, (G,).
+        loss_slope: d loss / d weight at each grid point, (G,).
+        name: the weight's name for the axis labels (mathtext allowed, e.g. "$a_1$").
+        at: mark this weight (say, the trained value) with a dotted line in every panel.
+
+    Returns:
+        The Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    w, lo, acc, slope = (_as_floats(v) for v in (weights, loss, accuracy, loss_slope))
+    if not len(w) == len(lo) == len(acc) == len(slope) or len(w) < 2:
+        raise ShapeError("weights, loss, accuracy and loss_slope need one value per grid "
+                         f"point (at least 2), got {len(w)}, {len(lo)}, {len(acc)}, "
+                         f"{len(slope)}")
+    acc_slope = np.diff(acc) / np.diff(w)  # (G-1,) difference quotients
+    mid = (w[1:] + w[:-1]) / 2
+    fig, axes = plt.subplots(2, 2, figsize=(7.5, 5.2), sharex=True)
+    (ax_acc, ax_acc_slope), (ax_loss, ax_loss_slope) = axes
+    ax_acc.plot(w, 100 * acc, color="tab:orange", drawstyle="steps-mid")
+    ax_acc.set(ylabel="accuracy (%)", title="accuracy: flat steps")
+    ax_acc_slope.plot(mid, 100 * acc_slope, color="tab:orange", lw=1)
+    ax_acc_slope.set(ylabel=f"d accuracy / d{name} (%)", title="its slope: 0 between jumps")
+    ax_loss.plot(w, lo, color="tab:blue")
+    ax_loss.set(ylabel="loss (BCE)", xlabel=name, title="loss: smooth")
+    ax_loss_slope.plot(w, slope, color="tab:blue")
+    ax_loss_slope.axhline(0, color="gray", lw=0.8)
+    ax_loss_slope.set(ylabel=f"d loss / d{name}", xlabel=name,
+                      title="its slope: says which way is down")
+    if at is not None:
+        for ax in axes.flat:
+            ax.axvline(at, color="black", ls=":", lw=1)
+    fig.tight_layout()
+    return fig
