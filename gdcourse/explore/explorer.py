@@ -97,13 +97,13 @@ class Explorer:
         wide = {"description_width": "initial"}
         lo, hi = (math.log10(v) for v in self.lr_range)
         lr = w.FloatLogSlider(value=self.lr, base=10, min=lo, max=hi, step=0.01,
-                              description="learning rate", readout_format=".3g",
+                              description="learning rate", readout_format=".2e",
                               continuous_update=False, style=wide,
-                              layout=w.Layout(width="34%"))
+                              layout=w.Layout(width="40%"))
         steps = w.FloatLogSlider(value=self.steps, base=10, min=0, max=6, step=0.05,
                                  description="steps", readout_format=",.0f",
                                  continuous_update=False, style=wide,
-                                 layout=w.Layout(width="30%"))
+                                 layout=w.Layout(width="28%"))
         controls = [lr, steps]
         lr.observe(lambda change: self._on(lr=change["new"]), names="value")
         steps.observe(lambda change: self._on(steps=round(change["new"])), names="value")
@@ -111,7 +111,7 @@ class Explorer:
             mu = w.FloatSlider(value=self.momentum, min=0.0, max=0.99, step=0.01,
                                description="momentum", readout_format=".2f",
                                continuous_update=False, style=wide,
-                               layout=w.Layout(width="30%"))
+                               layout=w.Layout(width="28%"))
             mu.observe(lambda change: self._on(momentum=change["new"]), names="value")
             controls.append(mu)
         self._readout = w.HTML(value=_readout_html(self.outcome.readout()))

@@ -117,14 +117,19 @@ _SCRIPT = """
 })();
 """
 
+# Scoped to the quiz's id; sizes set explicitly because page themes (the book's Bootstrap)
+# style legend and label as headings and blocks.
 _STYLE = """
-#%(id)s fieldset { border: 1px solid #8a8a8a; border-radius: 4px; margin: 0 0 .8em 0;
-  padding: .4em .8em; }
-#%(id)s legend { font-weight: bold; padding: 0 .3em; }
-#%(id)s .gdq-choice { margin: .25em 0; }
-#%(id)s .gdq-choice label { margin-left: .4em; }
-#%(id)s button { margin: .3em 0; padding: .15em .9em; }
-#%(id)s .gdq-feedback { margin: .3em 0; min-height: 1.2em; }
+#%(id)s form { margin: 0 0 1.4em 0; }
+#%(id)s fieldset { border: 1px solid #8a8a8a; border-radius: 4px; margin: 0;
+  padding: .4em .8em; min-width: 0; }
+#%(id)s legend { font-size: 1em; font-weight: 600; line-height: 1.4; float: none;
+  width: auto; margin: 0; padding: 0 .3em; }
+#%(id)s .gdq-choice { display: flex; align-items: baseline; gap: .5em; margin: .3em 0; }
+#%(id)s .gdq-choice input { flex: none; margin: 0; }
+#%(id)s .gdq-choice label { display: inline; margin: 0; font-size: 1em; }
+#%(id)s button { margin: .4em 0 0 0; padding: .15em .9em; font-size: 1em; }
+#%(id)s .gdq-feedback { margin: .4em 0 0 0; min-height: 1.2em; }
 #%(id)s .gdq-feedback[data-state="right"] { border-left: 4px solid #2e7d32; padding-left: .5em; }
 #%(id)s .gdq-feedback[data-state="wrong"] { border-left: 4px solid #c62828; padding-left: .5em; }
 """
