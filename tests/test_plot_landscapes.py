@@ -118,3 +118,17 @@ def test_plot_race_draws_one_bar_per_runner():
 def test_plot_race_refuses_bad_input(settled, budget, match):
     with pytest.raises(InvalidArgumentError, match=match):
         plot_race(settled, budget=budget)
+
+
+def test_plot_race_keeps_long_labels_inside_the_column():
+    # the book saves figures with bbox_inches="tight": labels outside the figure widen it
+    import io
+
+    from PIL import Image
+
+    ax = plot_race({"a long optimizer label, lr = 0.3 (best of 3)" * 2: 10, "b": None},
+                   budget=5000)
+    buf = io.BytesIO()
+    ax.figure.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    assert Image.open(buf).size[0] <= 750 + 5
+    assert ax.get_yticklabels()[0].get_text().count("\n") == 2  # wrapped at 40 characters
