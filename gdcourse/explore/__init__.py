@@ -50,10 +50,18 @@ def _start(problem: Problem, *, lr, steps, momentum, lr_range) -> Explorer:
     limit = problem.limit(momentum or 0.0)
     lr = check_lr(lr)
     lo, hi = _lr_range(limit, lr_range, lr)
-    # The static grid: the start, a tenth of it, and both sides of the limit.
-    grid = sorted({lr, lr / 10, 0.95 * limit, 1.05 * limit})
     return Explorer(problem, lr=lr, steps=steps, momentum=momentum, lr_range=(lo, hi),
-                    static_lrs=[v for v in grid if lo <= v <= hi])
+                    static_lrs=_static_grid(lr, limit, lo, hi))
+
+
+def _static_grid(lr: float, limit: float, lo: float, hi: float) -> list[float]:
+    """Four lrs for a page without a kernel: the start, just past the limit, a tenth of the
+    start, and just under the limit (or half of it), none within 10% of another."""
+    chosen: list[float] = []
+    for value in (lr, 1.05 * limit, lr / 10, 0.95 * limit, 0.5 * limit):
+        if lo <= value <= hi and all(abs(value / v - 1) > 0.1 for v in chosen):
+            chosen.append(value)
+    return sorted(chosen[:4])
 
 
 def explore_fit(t: torch.Tensor, y: torch.Tensor, params0: torch.Tensor | None = None, *,

@@ -106,11 +106,11 @@ class View:
     """The live figure of one problem; :meth:`update` moves an :class:`Outcome` into it."""
 
     def __init__(self, problem: Problem, *, lr_range: tuple[float, float],
-                 width: float = 9.6, height: float = 4.6, dpi: int = 80):
+                 width: float = 8.0, height: float = 5.0, dpi: int = 100):
         self.problem = problem
         fig = self.fig = _figure(width, height, dpi)
-        grid = fig.add_gridspec(2, 2, height_ratios=(1, 7), hspace=0.6, wspace=0.3,
-                                left=0.08, right=0.98, top=0.9, bottom=0.12)
+        grid = fig.add_gridspec(2, 2, height_ratios=(1, 7), hspace=0.55, wspace=0.32,
+                                left=0.1, right=0.98, top=0.9, bottom=0.12)
         strip, self.loss_ax, self.pic_ax = (fig.add_subplot(grid[0, :]),
                                             fig.add_subplot(grid[1, 0]),
                                             fig.add_subplot(grid[1, 1]))
@@ -119,14 +119,14 @@ class View:
         strip.set(xscale="log", xlim=(lo, hi), ylim=(0, 1), yticks=[])
         _few_log_ticks(strip.xaxis)
         strip.set_title("learning rate (log scale); shaded red: past the stability limit",
-                        fontsize=9)
+                        loc="left", fontsize=10)
         from matplotlib.patches import Rectangle
 
         self._unstable = Rectangle((hi, 0), hi, 1, color="tab:red", alpha=0.25, lw=0)
         strip.add_patch(self._unstable)
         self._limit_line = strip.axvline(hi, color="tab:red", lw=1.5)
-        self._limit_text = strip.text(hi, 1.08, "", color="tab:red", fontsize=8, ha="center",
-                                      va="bottom", transform=strip.get_xaxis_transform())
+        self._limit_text = strip.text(hi, 0.5, "", color="tab:red", fontsize=9, ha="right",
+                                      va="center", transform=strip.get_xaxis_transform())
         (self._lr_mark,) = strip.plot([lo], [0.5], "kv", ms=9)
 
         ax = self.loss_ax
@@ -136,7 +136,7 @@ class View:
             ax.axhline(problem.optimal_loss, color="k", ls="--", lw=1, label="optimum")
         ax.set(xscale="log", yscale="log", xlabel="step", ylabel="loss")
         _few_log_ticks(ax.xaxis, ax.yaxis)
-        ax.legend(fontsize=8, loc="lower left")
+        ax.legend(fontsize=9, loc="lower left")
 
         ax = self.pic_ax
         if problem.name == "parabola":
@@ -147,14 +147,14 @@ class View:
             (self._fit_line,) = ax.plot(fine, fine * 0, color="tab:red", lw=1.5,
                                         label="descent")
             ax.set(ylim=_data_ylim(problem), xlabel="time $t$", ylabel="signal $y$")
-            ax.legend(fontsize=8, loc="upper center")
+            ax.legend(fontsize=9, loc="upper center")
         else:
             _valley_contours(ax, problem)
             (self._fit_line,) = ax.plot([], [], ".-", color="tab:red", lw=1, ms=3)
             (self._end,) = ax.plot([], [], "o", color="tab:red", ms=6)
             ax.plot(*problem.params0.numpy(), "ko", ms=5)
-        self._pic_title = ax.set_title("", fontsize=9)
-        self._loss_title = self.loss_ax.set_title("", fontsize=9)
+        self._pic_title = ax.set_title("", fontsize=10)
+        self._loss_title = self.loss_ax.set_title("", fontsize=10)
         # What a redraw changes. Animated artists are left out of a full draw, so the rest
         # (axes, ticks, data points, contours, legends: most of the text) is rendered once,
         # kept as a bitmap, and each redraw pastes it back and draws only these.
@@ -177,7 +177,7 @@ class View:
         self._limit_line.set_xdata([limit, limit])
         self._limit_text.set_x(limit)
         mu = f"(1+{outcome.momentum:g})" if outcome.momentum else ""
-        self._limit_text.set_text(f"limit 2{mu}/\u03bbmax = {limit:.3g}")
+        self._limit_text.set_text(f"limit 2{mu}/\u03bbmax = {limit:.3g}  ")
         self._lr_mark.set_xdata([lr])
 
         # Log axes take no 0 or inf; below 1e-16 x the start is float64 rounding anyway.
@@ -208,9 +208,9 @@ class View:
         else:
             self._fit_line.set_data(outcome.params[:, 0], outcome.params[:, 1])
             self._end.set_data([last[0]], [last[1]])
-        away = ": the fit has left the chart" if diverged and self.problem.name == "parabola" \
+        away = ": fit off the chart" if diverged and self.problem.name == "parabola" \
             else ""
-        self._pic_title.set_text(f"after {int(outcome.steps[-1]):,} steps, lr {lr:.3g}"
+        self._pic_title.set_text(f"step {int(outcome.steps[-1]):,}, lr {lr:.3g}"
                                  + (f", momentum {outcome.momentum:g}" if outcome.momentum
                                     else "") + away)
 
@@ -239,10 +239,14 @@ def _loss_limits(n_steps: int, losses: np.ndarray, optimal: float, floor: float,
 
 
 def static_png(problem: Problem, *, lrs: list[float], steps: int, momentum: float = 0.0,
-               dpi: int = 80) -> tuple[bytes, list[str]]:
+               dpi: int = 100) -> tuple[bytes, list[str]]:
     """A small grid of learning rates, for a page with no kernel: one loss curve and one
-    fit (or path) per lr, on two panels. Returns the PNG and each run's legend label."""
-    fig = _figure(9.6, 3.8, dpi)
+    fit (or path) per lr, on two panels. Returns the PNG and each run's legend label.
+
+    Drawn as the book draws figures: 7.5 in wide at 100 dpi (shown at full size in its
+    column), no text under 9 pt; the legend sits below the panels, where it hides nothing.
+    """
+    fig = _figure(7.5, 3.2 + 0.25 * len(lrs), dpi)
     loss_ax, pic_ax = fig.subplots(1, 2)
     if problem.name == "parabola":
         fine = _fine_t(problem)
@@ -263,10 +267,11 @@ def static_png(problem: Problem, *, lrs: list[float], steps: int, momentum: floa
         else:
             pic_ax.plot(out.params[:, 0], out.params[:, 1], ".-", color=line.get_color(),
                         lw=1, ms=3)
-    loss_ax.set(xscale="log", yscale="log", xlabel="step", ylabel="loss",
-                title=f"{steps:,} steps at {len(lrs)} learning rates")
-    loss_ax.legend(fontsize=7)
+    loss_ax.set(xscale="log", yscale="log", xlabel="step", ylabel="loss")
+    _few_log_ticks(loss_ax.xaxis, loss_ax.yaxis)
+    loss_ax.set_title(f"loss, {steps:,} steps", fontsize=10)
     pic_ax.set_title("where each run ended" if problem.name == "parabola"
-                     else "the path of each run")
-    fig.tight_layout()
+                     else "the path of each run", fontsize=10)
+    fig.legend(loc="lower center", ncols=1, fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0.055 * (len(lrs) + 1), 1, 1))
     return png_bytes(fig), labels
