@@ -17,6 +17,7 @@ Two checks of a page as Chromium lays it out in a typical 1280 x 900 window
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -25,6 +26,10 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
 MIN_SCALE = 0.9  # displayed / natural width: 10 pt text must stay >= 9 pt on the page
 WIDTH, HEIGHT = 1280, 900  # a typical laptop window
+
+# An image's file name (with or without folders) or a bare hash: what Sphinx writes as alt
+# text when a notebook gives none, and what a screen reader would read out.
+FILE_NAME = re.compile(r"^[\w./\\-]*\.(png|jpe?g|gif|svg|pdf|webp)$|^[0-9a-f]{16,}$", re.I)
 
 # Folders of the built site that hold no pages a reader opens.
 _NOT_PAGES = ("_static", "_sources", "_notebooks", "_images")
@@ -45,6 +50,7 @@ new Promise(resolve => setTimeout(() => resolve(
     .filter(img => img.complete && img.naturalWidth > 0)
     .map(img => ({
       cell: (img.closest('[id^="cell-"]') || {id: '?'}).id,
+      alt: img.getAttribute('alt'),
       natural: img.naturalWidth,
       shown: Math.round(img.getBoundingClientRect().width),
       column: Math.round((img.closest('article') || document.body).clientWidth),
@@ -83,9 +89,10 @@ def check(browser, page: Path, *, axe: str | None = None) -> dict:
     """axe-core's WCAG 2.1 A/AA violations and the shrunk figures of one page.
 
     Returns ``{"violations": [{id, impact, help, nodes: [{target, html}]}],
-    "figures": [{cell, natural, shown, column}], "shrunk": [...the figures below
-    MIN_SCALE], "overflowing": [{cell, tag, width, column, start}]}`` (code, outputs and
-    tables wider than the column). Raises FileNotFoundError when axe-core is not installed.
+    "figures": [{cell, alt, natural, shown, column}], "shrunk": [...the figures below
+    MIN_SCALE], "unnamed": [...the figures whose alt is empty or a file name],
+    "overflowing": [{cell, tag, width, column, start}]}`` (code, outputs and tables wider
+    than the column). Raises FileNotFoundError when axe-core is not installed.
     """
     axe = axe or axe_source()
     if axe is None:
@@ -94,8 +101,9 @@ def check(browser, page: Path, *, axe: str | None = None) -> dict:
         page, axe + "\n;0", _RUN_AXE % json.dumps(list(TAGS)), _FIGURE_SCALES, _OVERFLOWING,
         width=WIDTH, height=HEIGHT)
     shrunk = [f for f in figures if f["shown"] < MIN_SCALE * f["natural"]]
+    unnamed = [f for f in figures if not (f["alt"] or "").strip() or FILE_NAME.match(f["alt"])]
     return {"violations": violations, "figures": figures, "shrunk": shrunk,
-            "overflowing": overflowing}
+            "unnamed": unnamed, "overflowing": overflowing}
 
 
 def describe(page: str, seen: dict) -> list[str]:
@@ -105,6 +113,8 @@ def describe(page: str, seen: dict) -> list[str]:
     lines += [f"{page} {f['cell']}: figure {f['natural']} px wide shown at {f['shown']} px "
               f"({f['shown'] / f['natural']:.2f} of its size, floor {MIN_SCALE}; the column "
               f"is {f['column']} px)" for f in seen["shrunk"]]
+    lines += [f"{page} {f['cell']}: figure's alt text is {f['alt']!r}, not a description"
+              for f in seen["unnamed"]]
     lines += [f"{page} {o['cell']}: {o['tag']} {o['width']} px wide in a {o['column']} px "
               f"column scrolls sideways: {o['start']!r}" for o in seen["overflowing"]]
     return lines

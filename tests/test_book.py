@@ -4,10 +4,14 @@ The lectures are not executed again here: the book is built from the ``executed_
 fixture's runs (xdist group "lectures", shared with tests/test_notebooks.py), so each lecture
 executes once per suite. Each page must show every figure its notebook produced (images
 that really decoded), no error output, and Colab, Kaggle and download links for its own
-notebook. A tiny book built from broken notebooks shows that each of those checks fails.
+notebook. Every page must be readable by everyone (book/a11y.py): axe-core finds no WCAG
+2.1 A/AA violation, every figure has alt text that is not a file name, no figure is shrunk
+below 0.9 of its size in a 1280 px window (10 pt text stays above 9 pt), no code scrolls
+sideways. A tiny book built from broken notebooks shows that each of those checks fails.
 
-Needs Debian's ``chromium`` (.ci/run installs it); without one the browser tests skip,
-unless GDCOURSE_REQUIRE_BROWSER=1 (set by .ci/run) makes that a failure.
+Needs Debian's ``chromium`` (.ci/run installs it) and axe-core (``npm ci``: `make test` and
+.ci/run do it); without them the browser tests skip, unless GDCOURSE_REQUIRE_BROWSER=1 (set
+by .ci/run) makes that a failure.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book"))
 
+import a11y  # noqa: E402
 import build_book as build  # noqa: E402
 import home  # noqa: E402
 from browser import Browser, chromium, page_problems  # noqa: E402
@@ -43,6 +48,17 @@ def browser():
         pytest.skip("no chromium on PATH (apt-get install chromium; .ci/run does)")
     with Browser() as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe-core's script (node_modules, from `npm ci`)."""
+    source = a11y.axe_source()
+    if source is None:
+        if os.environ.get("GDCOURSE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{a11y.AXE} is missing: run `npm ci` (make test does)")
+        pytest.skip("axe-core is not installed (npm ci; make test and .ci/run do it)")
+    return source
 
 
 @pytest.fixture(scope="session")
@@ -102,6 +118,28 @@ def test_landing_page(book, browser):
         assert words in seen["text"], f"the landing page does not say {words!r}"
 
 
+# Every page a reader can open: the landing page, the lectures, the exercises, and the
+# pages Sphinx adds (the index of terms and the search page).
+PAGES = (["intro.html", "genindex.html", "search.html"]
+         + [f"lectures/{p.stem}.html" for p in build.LECTURES]
+         + [f"exercises/{p.stem}.html" for p in build.EXERCISES])
+
+
+def test_every_page_is_checked(book):
+    assert sorted(str(p.relative_to(book)) for p in a11y.pages(book)) == sorted(PAGES)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_is_readable_by_everyone(page, book, browser, axe):
+    seen = a11y.check(browser, book / page, axe=axe)
+    print(f"{page}: {len(seen['violations'])} axe violations, {len(seen['figures'])} figures, "
+          f"{len(seen['shrunk'])} shrunk, {len(seen['overflowing'])} blocks scrolling")
+    problems = a11y.describe(page, seen)
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+    if page.startswith("lectures/"):
+        assert seen["figures"], "no figure measured: is the probe looking at the outputs?"
+
+
 # --- each failure the checks catch, once, on a tiny book --------------------------------
 
 def _notebook(path: Path, *cells: str) -> Path:
@@ -116,8 +154,10 @@ def _notebook(path: Path, *cells: str) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny(tmp_path_factory):
-    """A book of three lectures: 'fine' (two figures), 'raises' (a cell that raised) and
-    'bars' (progress bars: finished, stopped early, and one whose last text is stale)."""
+    """A book of four lectures: 'fine' (two figures), 'raises' (a cell that raised), 'bars'
+    (progress bars: finished, stopped early, and one whose last text is stale) and 'seen'
+    (a wide figure and a to_jshtml animation described in cell metadata, a narrow figure
+    not described, a code line longer than the column)."""
     src = tmp_path_factory.mktemp("tiny-src")
     plot = "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3]); plt.show()"
     fine = _notebook(src / "98_fine.ipynb", "%matplotlib inline", plot, plot)
@@ -134,6 +174,20 @@ def tiny(tmp_path_factory):
         "try:\n    gd.train(gd.init_params(3, seed=0), gd.quadratic, t, y, lr=10.0, "
         "steps=500, progress=True)\n"
         "except gd.DivergenceError as e:\n    print('diverged at step', e.step)")
+    seen = _notebook(
+        src / "96_seen.ipynb", "%matplotlib inline\nimport matplotlib.pyplot as plt",
+        "plt.figure(figsize=(15, 2.5)); plt.plot([1, 3, 2]); plt.show()",
+        "from matplotlib import animation\nfrom IPython.display import HTML\n"
+        "fig, ax = plt.subplots(figsize=(4, 3)); line, = ax.plot([], [])\n"
+        "ax.set(xlim=(0, 3), ylim=(0, 3))\n"
+        "anim = animation.FuncAnimation(fig, lambda i: line.set_data(range(i), range(i)), "
+        "frames=3)\nplt.close(fig); HTML(anim.to_jshtml())",
+        "plt.figure(figsize=(4, 3)); plt.plot([3, 1, 2]); plt.show()",
+        "long = " + repr("x" * 200))
+    nb = nbformat.read(seen, as_version=4)
+    for cell, alt in ((nb.cells[2], _WIDE_ALT), (nb.cells[3], _PLAYER_ALT)):
+        cell.metadata["mystnb"] = {"image": {"alt": alt}}
+    nbformat.write(nb, seen)
     runs = {}
 
     def run(path):
@@ -141,8 +195,53 @@ def tiny(tmp_path_factory):
         return runs[path.name]
 
     index = build.build(tmp_path_factory.mktemp("tiny"), run=run,
-                        lectures=[bars, fine, raises], exercises=[])
+                        lectures=[bars, fine, raises, seen], exercises=[])
     return index.parent, runs
+
+
+_WIDE_ALT = "A line rising from 1 to 3 and falling to 2, drawn fifteen inches wide."
+_PLAYER_ALT = "Animation: a diagonal line growing from the origin, one point per frame."
+
+
+def test_alt_text_comes_from_the_notebook(tiny, browser, axe):
+    html, _ = tiny
+    seen = a11y.check(browser, html / "lectures" / "96_seen.html", axe=axe)
+    alts = {f["cell"]: f["alt"] for f in seen["figures"]}
+    # cells: 0 heading, 1 imports, 2 wide figure, 3 animation, 4 undescribed figure
+    assert alts["cell-2"] == _WIDE_ALT and alts["cell-3"] == _PLAYER_ALT, alts
+    assert "cell 4" in alts["cell-4"] and "not been written" in alts["cell-4"], alts
+    assert not seen["unnamed"] and not seen["violations"], a11y.describe("96_seen", seen)
+    assert not seen["overflowing"], seen["overflowing"]  # the 200-character line wraps
+
+
+def test_check_fails_on_a_shrunk_figure(tiny, browser, axe):
+    html, _ = tiny
+    seen = a11y.check(browser, html / "lectures" / "96_seen.html", axe=axe)
+    assert [f["cell"] for f in seen["shrunk"]] == ["cell-2"], seen["figures"]
+    problems = a11y.describe("lectures/96_seen.html", seen)
+    assert any(p.startswith("lectures/96_seen.html cell-2: figure 1") for p in problems)
+
+
+def test_check_fails_on_missing_alt_text_and_a_sideways_scroll(tiny, browser, axe, tmp_path):
+    html, _ = tiny
+    page = html / "lectures" / "96_seen.html"
+    # The page as it was before the book's extension: alt text dropped from every image,
+    # Sphinx's file name on the figures, the player's slider unlabelled, code not wrapped.
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r'<img alt="[^"]*" src="([^"]*)"', r'<img alt="\1" src="\1"', text)
+    text = re.sub(r'(<img id="_anim_img\w+") alt="[^"]*"', r"\1", text)
+    text = text.replace('aria-label="Frame of the animation"', "")
+    text = text.replace("gdcourse.css", "no-such.css")
+    broken = page.with_name("96_seen_broken.html")
+    broken.write_text(text, encoding="utf-8")
+    seen = a11y.check(browser, broken, axe=axe)
+    rules = {v["id"]: v["impact"] for v in seen["violations"]}
+    assert rules.get("image-alt") == "critical" and rules.get("label") == "critical", rules
+    assert {f["cell"] for f in seen["unnamed"]} == {"cell-2", "cell-3", "cell-4"}, (
+        seen["figures"])
+    assert "cell-5" in [o["cell"] for o in seen["overflowing"]], seen["overflowing"]
+    problems = "\n".join(a11y.describe("96_seen_broken.html", seen))
+    assert "image-alt (critical): #_anim_img" in problems, problems
 
 
 def test_checks_pass_on_a_sound_page(tiny, browser):
@@ -175,7 +274,8 @@ def test_check_fails_when_a_cell_raised(tiny, browser):
 def test_check_fails_when_a_figure_is_missing(tiny, browser, tmp_path):
     html, _ = tiny
     page = html / "lectures" / "98_fine.html"
-    images = sorted((html / "_images").glob("*.png"))
+    text = page.read_text(encoding="utf-8")
+    images = [i for i in sorted((html / "_images").glob("*.png")) if i.name in text]
     assert images, "the tiny book's figures are not files in _images"
     moved = tmp_path / images[0].name
     images[0].rename(moved)  # a figure lost between the build and the reader
