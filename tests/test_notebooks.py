@@ -28,8 +28,8 @@ MIN_FIGURES = {
     "01_gradient_descent_by_hand.ipynb": 9,
     "02_seven_steps.ipynb": 11,
     "03_symbolic_differentiation.ipynb": 4,
-    "04_scalar_autograd.ipynb": 8,
-    "05_training_networks.ipynb": 11,
+    "04_scalar_autograd.ipynb": 9,
+    "05_training_networks.ipynb": 12,
     "06_better_steps.ipynb": 7,
 }
 
