@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+AXE    := node_modules/axe-core/axe.min.js
 # Figures render off-screen (no display in CI or over ssh).
 export MPLBACKEND := Agg
 
@@ -12,7 +13,7 @@ demo: $(STAMP)
 	$(PY) -m gdcourse fit --plot fit.png
 
 # One BLAS thread per test worker: two workers on two cores, not two times two threads.
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadgroup --durations=25 --doctest-modules gdcourse tests
 
 lint: $(STAMP)
@@ -28,6 +29,12 @@ book: $(STAMP)
 	$(PY) book/build_book.py
 
 venv: $(STAMP)
+
+# axe-core, the accessibility engine tests/test_book.py runs in Chromium, pinned in
+# package-lock.json. Without npm the book's accessibility tests skip (CI installs npm).
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --ignore-scripts \
+		--loglevel=error && touch $@; else echo "no npm: the book's axe-core checks skip"; fi
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
