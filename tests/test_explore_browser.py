@@ -45,6 +45,7 @@ pytestmark = [pytest.mark.slow]
 
 LECTURE = ROOT / "lectures" / "02_seven_steps.ipynb"
 EXPLORER_CELL = "gd.explore_fit("
+QUIZ_CELL = "gd.quiz("
 # The cell lecture 02 gets (the orchestrator inserts it); until then the test notebook has it.
 SETUP = "import gdcourse as gd"
 CELL = ("# Move the sliders: each redraw is one exact fast-forward of up to a million steps.\n"
@@ -129,27 +130,32 @@ class Tab:
 # 1. The explorer in a real Jupyter
 
 
-def _explorer_notebook(folder: Path) -> tuple[Path, list[int], str]:
-    """The notebook to open, the indices of its cells to run, and where it came from."""
+def _explorer_notebook(folder: Path) -> tuple[Path, list[int], int | None, str]:
+    """The notebook to open, the indices of its setup and explorer cells, of its quiz cell,
+    and where it came from."""
     lecture = nbformat.read(LECTURE, as_version=4)
     code = [i for i, c in enumerate(lecture.cells) if c.cell_type == "code"]
     setup = next((i for i in code if SETUP in lecture.cells[i].source), None)
     cell = next((i for i in code if EXPLORER_CELL in lecture.cells[i].source), None)
+    quiz = next((i for i in code if QUIZ_CELL in lecture.cells[i].source), None)
     if setup is not None and cell is not None:
         nb, run, source = lecture, [setup, cell], f"{LECTURE.relative_to(ROOT)}"
     else:
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_markdown_cell("# The lr explorer"),
-                    nbformat.v4.new_code_cell(SETUP), nbformat.v4.new_code_cell(CELL)]
+                    nbformat.v4.new_code_cell(SETUP), nbformat.v4.new_code_cell(CELL),
+                    nbformat.v4.new_markdown_cell("## Check your understanding"),
+                    nbformat.v4.new_code_cell('gd.quiz("02")')]
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                      "language": "python"}
-        run, source = [1, 2], "a test notebook (lecture 02 has no explorer cell yet)"
+        run, quiz = [1, 2], 4
+        source = "a test notebook (lecture 02 has no explorer cell yet)"
     for c in nb.cells:  # a copy, run from a clean state
         if c.cell_type == "code":
             c.outputs, c.execution_count = [], None
     path = folder / "explore.ipynb"
     nbformat.write(nb, path)
-    return path, run, source
+    return path, run, quiz, source
 
 
 def _free_port() -> int:
@@ -253,7 +259,7 @@ def _move_lr(tab: Tab, lr: float, before: str) -> tuple[str, str]:
 def test_explorer_in_jupyter(browser, jupyter):
     base, token, root = jupyter
     began = time.perf_counter()
-    path, cells, source = _explorer_notebook(root)
+    path, cells, quiz, source = _explorer_notebook(root)
     print(f"opening {source}")
     tab = Tab(browser, f"{base}/notebooks/{path.name}?token={token}")
     try:
@@ -263,15 +269,8 @@ def test_explorer_in_jupyter(browser, jupyter):
         while not _kernel_idle(base, token):
             assert time.monotonic() < end, "the kernel did not start"
             time.sleep(0.5)
-        for i in cells:  # click into the cell, then Shift+Enter, as a student does
-            box = tab.js(f"""(() => {{
-              const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[{i}];
-              cell.scrollIntoView({{block: 'center'}});
-              const r = cell.querySelector('.jp-InputArea-editor').getBoundingClientRect();
-              return {{x: r.left + 20, y: r.top + r.height / 2}};
-            }})()""")
-            tab.click(box["x"], box["y"])
-            tab.shift_enter()
+        for i in cells:
+            _run_cell(tab, i)
         first = tab.wait_for(_PIXELS, timeout=120, what="the explorer to draw its figure")
         start_text = tab.js(_READOUT)
         assert "x the optimum" in start_text and "diverged" not in start_text, start_text
@@ -287,12 +286,33 @@ def test_explorer_in_jupyter(browser, jupyter):
         back, text = _move_lr(tab, 0.5 * limit, past)
         assert "diverged" not in text and "x the optimum" in text, text
         assert len({first, past, back}) == 3
+        if quiz is not None:  # the self-check's script runs in Jupyter's output too
+            _run_cell(tab, quiz)
+            tab.wait_for("!!document.querySelector('.gdq form')", timeout=60,
+                         what="the quiz to show")
+            wrong, expected = _answer(tab, 0, right=False)
+            assert wrong == f"Not quite. {expected}"
+            right, expected = _answer(tab, 0, right=True)
+            assert right == f"Right. {expected}"
+            _shot(tab, "quiz_in_jupyter.png")
         errors = tab.js("[...document.querySelectorAll('.jp-OutputArea-output[data-mime-type"
                         "=\"application/vnd.jupyter.stderr\"]')].map(e => e.innerText)")
         assert not errors, errors
     finally:
         tab.close()
     print(f"explorer test: {time.perf_counter() - began:.1f} s in the browser")
+
+
+def _run_cell(tab: Tab, i: int) -> None:
+    """Click into cell i, then Shift+Enter, as a student does."""
+    box = tab.js(f"""(() => {{
+      const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[{i}];
+      cell.scrollIntoView({{block: 'center'}});
+      const r = cell.querySelector('.jp-InputArea-editor').getBoundingClientRect();
+      return {{x: r.left + 20, y: r.top + r.height / 2}};
+    }})()""")
+    tab.click(box["x"], box["y"])
+    tab.shift_enter()
 
 
 # ---------------------------------------------------------------------------------------

@@ -136,7 +136,7 @@ class View:
             ax.axhline(problem.optimal_loss, color="k", ls="--", lw=1, label="optimum")
         ax.set(xscale="log", yscale="log", xlabel="step", ylabel="loss")
         _few_log_ticks(ax.xaxis, ax.yaxis)
-        ax.legend(fontsize=9, loc="lower left")
+        ax.legend(fontsize=9, loc="upper right")
 
         ax = self.pic_ax
         if problem.name == "parabola":
