@@ -139,7 +139,7 @@ def _explorer_notebook(folder: Path) -> tuple[Path, list[int], int | None, str]:
     cell = next((i for i in code if EXPLORER_CELL in lecture.cells[i].source), None)
     quiz = next((i for i in code if QUIZ_CELL in lecture.cells[i].source), None)
     if setup is not None and cell is not None:
-        nb, run, source = lecture, [setup, cell], f"{LECTURE.relative_to(ROOT)}"
+        nb, run, source = lecture, [setup, cell], f"lectures/{LECTURE.name}"
     else:
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_markdown_cell("# The lr explorer"),
@@ -180,6 +180,11 @@ def jupyter(tmp_path_factory):
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
            "IPYTHONDIR": str(home / "ipython"), "PYTHONPATH": str(ROOT)}
     env.pop("MPLBACKEND", None)  # the kernel is a student's: inline figures
+    # Every cell in the page, so that a cell far down a lecture can be found and clicked
+    # (by default a long notebook only renders the cells near the view).
+    tracker = home / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     log = (root / "server.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "notebook", "--no-browser", "--ServerApp.ip=127.0.0.1",
