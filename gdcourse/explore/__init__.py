@@ -55,10 +55,10 @@ def _start(problem: Problem, *, lr, steps, momentum, lr_range) -> Explorer:
 
 
 def _static_grid(lr: float, limit: float, lo: float, hi: float) -> list[float]:
-    """Four lrs for a page without a kernel: the start, just past the limit, a tenth of the
-    start, and just under the limit (or half of it), none within 10% of another."""
+    """Four lrs for a page without a kernel: the start, 10% past the limit, a tenth of the
+    start, and 10% under the limit (or half of it), none within 10% of another."""
     chosen: list[float] = []
-    for value in (lr, 1.05 * limit, lr / 10, 0.95 * limit, 0.5 * limit):
+    for value in (lr, 1.1 * limit, lr / 10, 0.9 * limit, 0.5 * limit):
         if lo <= value <= hi and all(abs(value / v - 1) > 0.1 for v in chosen):
             chosen.append(value)
     return sorted(chosen[:4])
