@@ -75,12 +75,12 @@ def _read_digits() -> tuple[np.ndarray, np.ndarray]:
     scikit-learn keeps it (importing scikit-learn loads scipy: seconds on a busy machine),
     else through ``sklearn.datasets.load_digits``, which reads the same file."""
     spec = importlib.util.find_spec("sklearn")
-    if spec is None or spec.origin is None:
+    if spec is None:
         raise MissingExtraError(
             "digits() needs scikit-learn, which is not installed; install the lecture "
             'extra with: pip install "gdcourse[lectures]" (or pip install scikit-learn)')
-    path = Path(spec.origin).parent.joinpath(*_DIGITS_FILE)
-    if path.is_file():
+    path = None if spec.origin is None else Path(spec.origin).parent.joinpath(*_DIGITS_FILE)
+    if path is not None and path.is_file():
         with gzip.open(path, "rt") as text:
             table = np.loadtxt(text, delimiter=",")  # (1797, 65): 64 pixels, then the label
         return table[:, :-1], table[:, -1].astype(np.int64)
