@@ -1,6 +1,6 @@
 """Self-check questions (gdcourse/selfcheck): every lecture has a valid question file, and
 the HTML a notebook shows is an accessible form. The page test, answering in a browser, is
-in tests/test_selfcheck_browser.py."""
+in tests/test_explore_browser.py."""
 
 from __future__ import annotations
 
