@@ -47,10 +47,11 @@ def _lines(code: str) -> str:
     """Pygments' HTML of a code block with each line in its own ``<span class="gd-line">``.
 
     The book's CSS wraps long lines (instead of scrolling sideways) and hangs each wrapped
-    row under its line's own indentation plus four: ``--i`` on the span is that indentation,
-    in characters. A token spanning lines (a docstring) is closed at each line's end and
-    opened again on the next, so the tags stay nested. The newlines stay as text between
-    the spans: copying the block (sphinx-copybutton reads innerText) gives the same text.
+    row under its line's own indentation plus four: class ``gd-iN`` says the indentation is
+    N characters (a class, not a style attribute: axe-core inspects every inline style). A
+    token spanning lines (a docstring) is closed at each line's end and opened again on the
+    next, so the tags stay nested. The newlines stay as text between the spans: copying the
+    block (sphinx-copybutton reads innerText) gives the same text.
     """
     lines, line, open_tags = [], [], []
     for piece in _TAG_OR_TEXT.split(code):
@@ -75,7 +76,7 @@ def _lines(code: str) -> str:
         text = html.unescape(_TAG_OR_TEXT.sub("", html_line))
         indent = min(len(text) - len(text.lstrip(" ")), _MAX_INDENT)
         blank = " gd-blank" if not text.strip() else ""
-        out.append(f'<span class="gd-line{blank}" style="--i:{indent}">{html_line}</span>')
+        out.append(f'<span class="gd-line gd-i{indent}{blank}">{html_line}</span>')
     return "\n".join(out) + ("\n" + last if lines else last)
 
 
