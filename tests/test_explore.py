@@ -5,6 +5,8 @@ static fallback a page without a kernel shows."""
 from __future__ import annotations
 
 import importlib.util
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -141,6 +143,13 @@ def test_bundle_has_the_widget_and_a_static_fallback(explorer):
     assert bundle["image/png"].startswith(b"\x89PNG")
     assert bundle["text/plain"] == NO_KERNEL
     assert "diverged at step" in bundle["text/html"]  # the grid crosses the limit
+
+
+def test_on_colab_only_the_widget(explorer, monkeypatch):
+    pytest.importorskip("ipywidgets")
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    bundle = explorer._repr_mimebundle_()
+    assert set(bundle) == {"application/vnd.jupyter.widget-view+json", "text/plain"}
 
 
 def test_without_ipywidgets_only_the_static_view(explorer, monkeypatch):

@@ -8,7 +8,8 @@ Displayed in a notebook, an :class:`Explorer` sends one output that carries two 
   ``Image`` widget whose PNG is replaced at each redraw;
 - a static fallback (``text/html`` with an ``<img>``, ``image/png``, ``text/plain``) for a
   page with no kernel behind it (the book, nbconvert): one line that says so, and the same
-  view at a small grid of fixed learning rates.
+  view at a small grid of fixed learning rates. (On Colab, which runs every cell in a
+  kernel, the output is the widget alone, as ipywidgets sends it.)
 
 Only widgets that exist in both ipywidgets 7.7 and 8 are used (FloatLogSlider, FloatSlider,
 HTML, Image, HBox, VBox, Layout), and only their common traits.
@@ -20,6 +21,7 @@ import base64
 import html
 import importlib.util
 import math
+import sys
 from typing import Any
 
 from .runs import Outcome, Problem, run
@@ -141,10 +143,16 @@ class Explorer:
         if importlib.util.find_spec("ipywidgets") is None:
             page, png = self.static_html(_NO_WIDGETS)
             return {"text/html": page, "image/png": png, "text/plain": _NO_WIDGETS}
+        view = {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
+        if "google.colab" in sys.modules:
+            # Colab always runs the cell in a kernel and keeps no widget state for a page
+            # without one; send exactly what ipywidgets itself sends there, so that Colab's
+            # choice among the bundle's types cannot fall on the static view.
+            return {"application/vnd.jupyter.widget-view+json": view,
+                    "text/plain": repr(self)}
         page, png = self.static_html()
         return {
-            "application/vnd.jupyter.widget-view+json": {
-                "version_major": 2, "version_minor": 0, "model_id": self.widget.model_id},
+            "application/vnd.jupyter.widget-view+json": view,
             "text/html": page,
             "image/png": png,
             "text/plain": NO_KERNEL,
