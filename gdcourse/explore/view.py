@@ -125,8 +125,8 @@ class View:
         self._unstable = Rectangle((hi, 0), hi, 1, color="tab:red", alpha=0.25, lw=0)
         strip.add_patch(self._unstable)
         self._limit_line = strip.axvline(hi, color="tab:red", lw=1.5)
-        self._limit_text = strip.text(hi, 0.5, "", color="tab:red", fontsize=9, ha="right",
-                                      va="center", transform=strip.get_xaxis_transform())
+        # Above the strip's right end: inside it, the lr marker would run over the text.
+        self._limit_text = strip.set_title("", loc="right", fontsize=10, color="tab:red")
         (self._lr_mark,) = strip.plot([lo], [0.5], "kv", ms=9)
 
         ax = self.loss_ax
@@ -136,7 +136,9 @@ class View:
             ax.axhline(problem.optimal_loss, color="k", ls="--", lw=1, label="optimum")
         ax.set(xscale="log", yscale="log", xlabel="step", ylabel="loss")
         _few_log_ticks(ax.xaxis, ax.yaxis)
-        ax.legend(fontsize=9, loc="upper right")
+        # the corner the loss curves leave free: the parabola's plateau sits low, the valley's
+        # runs down to float64 rounding, leaving the lower left empty
+        ax.legend(fontsize=9, loc="upper right" if problem.name == "parabola" else "lower left")
 
         ax = self.pic_ax
         if problem.name == "parabola":
@@ -175,9 +177,8 @@ class View:
         self._unstable.set_x(limit)
         self._unstable.set_width(max(hi * 10 - limit, 0.0))
         self._limit_line.set_xdata([limit, limit])
-        self._limit_text.set_x(limit)
         mu = f"(1+{outcome.momentum:g})" if outcome.momentum else ""
-        self._limit_text.set_text(f"limit 2{mu}/\u03bbmax = {limit:.3g}  ")
+        self._limit_text.set_text(f"red line: limit 2{mu}/\u03bbmax = {limit:.3g}")
         self._lr_mark.set_xdata([lr])
 
         # Log axes take no 0 or inf; below 1e-16 x the start is float64 rounding anyway.
