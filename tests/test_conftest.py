@@ -65,6 +65,9 @@ PLATFORM_DEPRECATIONS = [
     # matplotlib 3.10.0 with pyparsing 3.3 (PyparsingDeprecationWarning is a DeprecationWarning)
     ("'oneOf' deprecated - use 'one_of'", "matplotlib._fontconfig_pattern"),
     ("'parseString' deprecated - use 'parse_string'", "matplotlib._mathtext"),
+    # ipykernel 6.17.1 (Colab's) on Python 3.13, when ipykernel.kernelbase is imported
+    ("Parsing dates involving a day of month without a year specified is ambiguious",
+     "ipykernel.jsonutil"),
 ]
 
 
