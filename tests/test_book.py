@@ -214,6 +214,22 @@ def test_alt_text_comes_from_the_notebook(tiny, browser, axe):
     assert not seen["overflowing"], seen["overflowing"]  # the 200-character line wraps
 
 
+def test_wrapped_code_copies_as_written(tiny, browser):
+    """Each code line is a span of its own (the book's hanging indents): what a student
+    copies (innerText, as sphinx-copybutton reads it) must still be the cell's source."""
+    html, runs = tiny
+    cells = runs["96_seen.ipynb"].nb.cells
+    shown = browser.evaluate(html / "lectures" / "96_seen.html", """
+        [...document.querySelectorAll('[id^="cell-"]')].map(cell => [cell.id,
+          cell.querySelector('.cell_input pre').innerText,
+          cell.querySelectorAll('.cell_input pre .gd-line').length])""")[0]
+    assert len(shown) == 5
+    for cell_id, text, lines in shown:
+        source = cells[int(cell_id.split("-")[1])].source
+        assert text.rstrip("\n") == source, (cell_id, text, source)
+        assert lines == len(source.splitlines()), (cell_id, lines)
+
+
 def test_check_fails_on_a_shrunk_figure(tiny, browser, axe):
     html, _ = tiny
     seen = a11y.check(browser, html / "lectures" / "96_seen.html", axe=axe)
