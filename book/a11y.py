@@ -85,8 +85,17 @@ def pages(site: Path) -> list[Path]:
     return found
 
 
-def check(browser, page: Path, *, axe: str | None = None) -> dict:
-    """axe-core's WCAG 2.1 A/AA violations and the shrunk figures of one page.
+# The theme's dark colours (what a reader whose system prefers dark sees), set as its
+# colour-mode button sets them.
+_DARK = """
+document.documentElement.dataset.theme = 'dark'; document.documentElement.dataset.mode = 'dark';
+new Promise(resolve => setTimeout(resolve, 300))
+"""
+
+
+def check(browser, page: Path, *, axe: str | None = None, dark: bool = False) -> dict:
+    """axe-core's WCAG 2.1 A/AA violations and the shrunk figures of one page (in the
+    theme's dark colours if ``dark``).
 
     Returns ``{"violations": [{id, impact, help, nodes: [{target, html}]}],
     "figures": [{cell, alt, natural, shown, column}], "shrunk": [...the figures below
@@ -97,9 +106,9 @@ def check(browser, page: Path, *, axe: str | None = None) -> dict:
     axe = axe or axe_source()
     if axe is None:
         raise FileNotFoundError(f"{AXE} is missing: run `npm ci` in {ROOT}")
-    _, violations, figures, overflowing = browser.evaluate(
-        page, axe + "\n;0", _RUN_AXE % json.dumps(list(TAGS)), _FIGURE_SCALES, _OVERFLOWING,
-        width=WIDTH, height=HEIGHT)
+    *_, violations, figures, overflowing = browser.evaluate(
+        page, axe + "\n;0", *([_DARK] if dark else []), _RUN_AXE % json.dumps(list(TAGS)),
+        _FIGURE_SCALES, _OVERFLOWING, width=WIDTH, height=HEIGHT)
     shrunk = [f for f in figures if f["shown"] < MIN_SCALE * f["natural"]]
     unnamed = [f for f in figures if not (f["alt"] or "").strip() or FILE_NAME.match(f["alt"])]
     return {"violations": violations, "figures": figures, "shrunk": shrunk,

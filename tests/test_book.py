@@ -140,6 +140,15 @@ def test_page_is_readable_by_everyone(page, book, browser, axe):
         assert seen["figures"], "no figure measured: is the probe looking at the outputs?"
 
 
+@pytest.mark.parametrize("page", ["intro.html", "lectures/03_symbolic_differentiation.html"])
+def test_dark_colours_are_readable_too(page, book, browser, axe):
+    # The theme follows the reader's system; its dark colours get their own contrast check
+    # on the landing page and on a lecture with code, outputs, figures and animations.
+    seen = a11y.check(browser, book / page, axe=axe, dark=True)
+    problems = a11y.describe(f"{page} (dark)", seen)
+    assert not problems, "\n".join(problems)
+
+
 # --- each failure the checks catch, once, on a tiny book --------------------------------
 
 def _notebook(path: Path, *cells: str) -> Path:
