@@ -11,6 +11,7 @@ import textwrap
 import pytest
 
 from gdcourse.cli import main
+from gdcourse.grading import runner
 
 HEAD = "import torch\nimport gdcourse as gd\nfrom gdcourse.grading import check\n"
 LINEAR = """
@@ -93,7 +94,7 @@ print("Public score: 6/6 (all passed)")
 print('{"event": "result", "id": 0, "status": "ok", "out": 1}')
 """ + LINEAR.replace("+ params[-1]", "+ 1") + TODO, 0),
     "patches_torch_and_grader": (LINEAR.replace("+ params[-1]", "* 0") + """
-import gdcourse.grading.compare as cmp, gdcourse.grading.results as res
+import gdcourse.grading.judges.compare as cmp, gdcourse.grading.results as res
 from gdcourse.grading.registry import Verdict
 torch.allclose = lambda *a, **k: True
 torch.Tensor.__eq__ = lambda *a, **k: True
@@ -205,9 +206,14 @@ def graded(tmp_path_factory):
     before = os.getcwd()
     os.chdir(root)  # submissions named relative to the class folder, as a TA would
     try:
-        code = main(["grade", *subs, "--exercise", "02", "--jobs", "2", "--timeout", "20",
-                     "--check-timeout", "3", "--json", str(results), "--csv", str(csv),
-                     "--reports", str(root / "reports")])
+        with pytest.MonkeyPatch.context() as patch:
+            # The box is what this class attacks: the reading, which refuses outright the
+            # code it cannot read (see test_the_reading_refuses_the_attacks_first), lets
+            # everything through here, as if it had missed it.
+            patch.setattr(runner.policy, "scan_bounded", lambda cells, rules: {})
+            code = main(["grade", *subs, "--exercise", "02", "--jobs", "2", "--timeout",
+                         "20", "--check-timeout", "3", "--json", str(results), "--csv",
+                         str(csv), "--reports", str(root / "reports")])
     finally:
         os.chdir(before)
     assert code == 0
@@ -313,3 +319,16 @@ def test_file_attacks_change_nothing(graded):
 def test_killing_the_grader_is_refused(graded):
     by_name, _, _ = graded
     assert by_name["h_kills_the_grader.py"]["score"] == 2
+
+
+@pytest.mark.parametrize("kind", ["spawns_processes", "kills_the_grader", "escapes_the_group",
+                                  "files"])
+def test_the_reading_refuses_the_attacks_first(kind, tmp_path):
+    from gdcourse.grading import get_exercise
+    from gdcourse.grading.policy import rules_of, scan_bounded
+
+    attacks = {**HOSTILE, **ROOT_ONLY, "files": (files_attack(*["/tmp/x"] * 3), 6)}
+    if kind not in attacks:
+        pytest.skip("a root-only attack")
+    verdicts = scan_bounded([HEAD + attacks[kind][0]], rules_of(get_exercise("02")))
+    assert verdicts["any"] and "cannot be read" in verdicts["any"][0]

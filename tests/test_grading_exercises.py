@@ -13,7 +13,7 @@ import torch
 
 from gdcourse.grading import check, exercise_ids, get_exercise, grade
 from gdcourse.grading.cells import read_cells
-from gdcourse.grading.report import gradescope
+from gdcourse.grading.outputs.export import gradescope
 from gdcourse.grading.runtime import run_cells
 from gdcourse.grading.scaffold import INSTALL_CELL, generate
 

@@ -8,13 +8,12 @@ import csv
 import errno
 import json
 import os
-from pathlib import Path
 
 import pytest
 
 from gdcourse.errors import InvalidArgumentError
-from gdcourse.grading import export
-from gdcourse.grading.export import (
+from gdcourse.grading.outputs import export
+from gdcourse.grading.outputs.export import (
     atomic_write,
     file_names,
     gradescope,
@@ -23,9 +22,9 @@ from gdcourse.grading.export import (
     write_json_dir,
     write_reports,
 )
-from gdcourse.grading.report import summary_line, text_report
+from gdcourse.grading.outputs.report import summary_line, text_report
+from gdcourse.grading.outputs.roster import read_roster, student_of
 from gdcourse.grading.results import CheckResult, SubmissionResult
-from gdcourse.grading.roster import read_roster, student_of
 
 GRADESCOPE_VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
 
@@ -218,12 +217,6 @@ def test_roster_errors_say_what_is_expected(tmp_path):
     assert student_of("x/alice.ipynb", roster).id == "7"
     assert student_of("bob.py", roster).id == "8"              # matched by stem
     assert not student_of("carol.py", roster).on_roster
-
-
-def test_old_import_path_still_works():
-    from gdcourse.grading.report import write_csv as old
-
-    assert old is write_csv and Path(export.__file__).name == "export.py"
 
 
 def test_a_newline_in_a_file_name_is_not_a_folder_in_the_student_column(tmp_path):

@@ -17,7 +17,7 @@ import pytest
 
 from gdcourse.cli import main
 from gdcourse.grading import get_exercise, load_hidden
-from gdcourse.grading.gradescope import choose_submission
+from gdcourse.grading.outputs.gradescope import choose_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = ROOT / "exercises" / "source" / "02_linear_regression.py"

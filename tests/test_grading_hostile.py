@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 
 from gdcourse.errors import InvalidArgumentError
-from gdcourse.grading import grade, isolation, load_hidden
-from gdcourse.grading.hostside import remove_tree
+from gdcourse.grading import grade, load_hidden
+from gdcourse.grading.sandbox import isolation
+from gdcourse.grading.sandbox.host import remove_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION_02 = (ROOT / "exercises" / "source" / "02_linear_regression.py").read_text()
@@ -111,7 +112,7 @@ Adam = lambda params, **k: Momentum(params, lr=0)
 """,
         # finding 3: oracles, the library's own implementation, solutions, classmates
         "02_uses_oracles.py": """
-from gdcourse.grading.checks_02 import oracle_linear as lin, oracle_descent
+from gdcourse.grading.judges.ex02 import oracle_linear as lin, oracle_descent
 def linear(X, params):
     return lin(X, params)
 def fit_linear(X, y, *, lr, steps, seed):
@@ -139,7 +140,7 @@ class Adam(gd.optim.Adam):
         # shipped oracles, defining no task at all.
         "02_thread_answers.py": """
 import json, os, sys, threading
-import gdcourse.grading.checks_02 as c
+import gdcourse.grading.judges.ex02 as c
 from gdcourse.grading.wire import from_plain, to_plain
 def one(call):
     f = c.oracle_linear if call["fn"] == "linear" else c.oracle_descent
@@ -207,14 +208,14 @@ print([l for l in open("/proc/self/status") if l.startswith("NoNewPrivs")])
         # dynamic tricks are flagged for the instructor
         "02_dynamic.py": """
 import importlib
-m = importlib.import_module("gdcourse.grading.checks_" + "02")
+m = importlib.import_module("gdcourse.grading.judges.ex" + "02")
 linear = getattr(m, "oracle_" + "linear")
 """,
         # ... and where a dynamic route reaches the grading package, nothing is there to use
         "02_dynamic_oracles.py": """
 import importlib
 def _grader(name):
-    return importlib.import_module("gdcourse.grading.checks_" + "02")
+    return importlib.import_module("gdcourse.grading.judges.ex" + "02")
 def linear(X, params):
     return getattr(_grader("x"), "oracle_" + "linear")(X, params)
 def fit_linear(X, y, *, lr=0.1, steps=200, seed=0):
@@ -224,7 +225,7 @@ def fit_linear(X, y, *, lr=0.1, steps=200, seed=0):
         "02_reloads_oracles.py": """
 import importlib
 def _grader():
-    return importlib.reload(importlib.import_module("gdcourse.grading.checks_" + "02"))
+    return importlib.reload(importlib.import_module("gdcourse.grading.judges.ex" + "02"))
 def linear(X, params):
     return getattr(_grader(), "oracle_" + "linear")(X, params)
 def fit_linear(X, y, *, lr=0.1, steps=200, seed=0):
@@ -297,7 +298,7 @@ def _others_cannot_reach(path: str) -> bool:
 def test_without_namespaces_the_grader_steps_down_and_says_so(tmp_path, monkeypatch):
     # Python under a root-only home and no unshare: a spare uid cannot import the standard
     # library at call time, so the grader grades with less isolation and says so up front.
-    monkeypatch.setattr(isolation.hostside, "namespaces_work", lambda: False)
+    monkeypatch.setattr(isolation.host, "namespaces_work", lambda: False)
     _no_tamper_check(monkeypatch)
     sub = _write(tmp_path, "02_imports.py", CALL_TIME_IMPORTS)
     notices: list[str] = []
@@ -359,13 +360,15 @@ def test_links_and_system_files_are_refused_before_any_child(hostile, name, why)
 def test_a_thread_answering_with_the_oracles_earns_nothing(hostile):
     r = hostile[0]["02_thread_answers.py"]
     assert r.score == 0
-    assert any("every task scores 0" in n and "checks_02" in n for n in r.notes)
+    assert any("every task scores 0" in n and "judges.ex02" in n for n in r.notes)
 
 
 def test_records_written_ahead_of_the_question_earn_nothing(hostile):
     r = hostile[0]["06_forges_ahead.py"]
     assert r.score == 0
-    assert any("answered no question" in n for n in r.notes)
+    # the count is the child's doing: the instructor reads it, the student does not
+    assert any("answered no question" in n for n in r.flags)
+    assert not any("answered no question" in n for n in r.notes)
 
 
 def test_zero_grad_is_decided_in_the_grader(hostile):
@@ -375,7 +378,7 @@ def test_zero_grad_is_decided_in_the_grader(hostile):
 
 
 @pytest.mark.parametrize("name, api, tasks", [
-    ("02_uses_oracles.py", "gdcourse.grading.checks_02.oracle_", ("linear", "fit_linear")),
+    ("02_uses_oracles.py", "gdcourse.grading.judges.ex02.oracle_", ("linear", "fit_linear")),
     ("04_uses_scratch.py", "gdcourse.scratch", ("exp", "log", "tanh", "sigmoid")),
     ("06_wraps_optim.py", "torch.optim.SGD", ("Momentum",)),
     ("06_wraps_optim.py", "gdcourse.optim.Adam", ("Adam",))])
@@ -393,7 +396,7 @@ def test_solutions_and_classmates_are_out_of_reach(hostile, name):
 
 
 def test_the_checkout_around_gdcourse_is_out_of_view(hostile):
-    if not isolation.hostside.namespaces_work():
+    if not isolation.host.namespaces_work():
         pytest.skip("without namespaces the child sees what its uid may read (and is told)")
     assert "SEES" not in hostile[0]["02_reads_checkout.py"].output
 
@@ -418,20 +421,33 @@ def test_no_new_privileges_in_the_child(hostile):
     assert "NoNewPrivs:\\t1" in hostile[0]["02_no_new_privs.py"].output
 
 
-def test_dynamic_tricks_are_flagged_not_scored(hostile):
+def test_dynamic_tricks_cost_every_task(hostile):
+    # Issue 17: they were only flagged; code the grader cannot read now fails closed.
     r = hostile[0]["02_dynamic.py"]
-    assert any("importlib" in f for f in r.flags)
-    assert any("getattr with a built name" in f for f in r.flags)
-    assert hostile[0]["02_imports_at_call_time.py"].flags == []
+    assert r.score == 0
+    assert any("importlib" in n and "cannot be read" in n for n in r.notes)
+    assert any("getattr with a built name" in n for n in r.notes)
+    honest = hostile[0]["02_imports_at_call_time.py"]
+    assert not any("cannot be read" in n for n in honest.notes)
 
 
-def test_oracles_reached_dynamically_are_not_in_the_child(hostile):
-    r = hostile[0]["02_dynamic_oracles.py"]
-    assert r.score == 0 and any("importlib" in f for f in r.flags)
-    if isolation.Plan.choose("auto").namespaces:   # their source is blanked in the child
-        assert hostile[0]["02_reloads_oracles.py"].score == 0
-    assert any("oracle_" in c.hint and "has no attribute" in c.hint for c in r.checks), \
-        [c.hint for c in r.checks]
+def test_oracles_reached_dynamically_are_not_in_the_child(hostile, tmp_path, monkeypatch):
+    for name in ("02_dynamic_oracles.py", "02_reloads_oracles.py"):
+        r = hostile[0][name]
+        assert r.score == 0 and any("importlib" in n for n in r.notes)
+    if not isolation.Plan.choose("auto").namespaces:
+        pytest.skip("without namespaces the judges' files are in the child's view")
+    # Past the reading (as if it missed them), the judges are not there to be found at all.
+    from gdcourse.grading import runner
+
+    monkeypatch.setattr(runner.policy, "scan_bounded", lambda cells, rules: {})
+    _no_tamper_check(monkeypatch)
+    subs = [_write(tmp_path, name, text) for name, text in _sources(tmp_path, tmp_path).items()
+            if name in ("02_dynamic_oracles.py", "02_reloads_oracles.py")]
+    for r in grade(subs, timeout=60):
+        assert r.score == 0
+        assert all("No module named 'gdcourse.grading.judges" in c.hint for c in r.checks), \
+            [c.hint for c in r.checks]
 
 
 # --- finding 5: limits per submission, CPU time, one budget across restarts -----------------
@@ -442,7 +458,7 @@ def _write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-@pytest.mark.skipif(not isolation.hostside.cgroup_controllers(), reason="needs cgroups")
+@pytest.mark.skipif(not isolation.host.cgroup_controllers(), reason="needs cgroups")
 def test_memory_is_limited_per_submission_not_per_process(tmp_path):
     sub = _write(tmp_path, "02_forks.py", HONEST + """
 import os, time
@@ -526,7 +542,7 @@ fit_linear = linear
 def same_uid(monkeypatch):
     """The isolation of a non-root grader where unshare works: the child keeps the grader's
     uid (no capabilities) in its own mount and PID namespaces."""
-    if not isolation.hostside.namespaces_work():
+    if not isolation.host.namespaces_work():
         pytest.skip("unshare is refused on this machine")
     plan = isolation.Plan(namespaces=True, notices=(isolation._GAPS["same-uid"],))
     monkeypatch.setattr(isolation.Plan, "choose", staticmethod(lambda isolate: plan))
@@ -541,7 +557,16 @@ def _no_tamper_check(monkeypatch):
     monkeypatch.setattr(runner, "_fingerprint", lambda root: {})
 
 
-def test_same_uid_child_cannot_kill_the_grader_or_reach_its_memory(tmp_path, same_uid):
+def _past_the_reading(monkeypatch):
+    """The box is what these tests attack: the policy, which would refuse the code it cannot
+    read (os.kill, /proc, subprocess), lets it through, as if it had missed it."""
+    from gdcourse.grading import runner
+
+    monkeypatch.setattr(runner.policy, "scan_bounded", lambda cells, rules: {})
+
+
+def test_same_uid_child_cannot_kill_the_grader_or_reach_its_memory(tmp_path, same_uid,
+                                                                   monkeypatch):
     killer = _write(tmp_path, "02_killer.py", HEAD + LINEAR + """
 import os, signal
 for target in (os.getppid(), -1):
@@ -557,12 +582,13 @@ for pid in os.listdir("/proc"):
         except OSError:
             pass
 """)
+    _past_the_reading(monkeypatch)
     (r,) = grade([killer], timeout=60)
     assert r.score == 2 and "opened the memory" not in r.output
     assert any("isolation:" in n and "not root" in n for n in r.notes)
 
 
-def test_same_uid_escaper_is_killed_and_injects_nothing(tmp_path, same_uid):
+def test_same_uid_escaper_is_killed_and_injects_nothing(tmp_path, same_uid, monkeypatch):
     escaper = _write(tmp_path, "02_escaper.py", HEAD + LINEAR + """
 import subprocess, sys
 code = '''
@@ -583,6 +609,7 @@ while True:
 subprocess.Popen([sys.executable, "-c", code, "987655"], env={}, start_new_session=True)
 """)
     honest = _write(tmp_path, "02_honest.py", HONEST)
+    _past_the_reading(monkeypatch)
     results = grade([escaper, honest], jobs=1, timeout=60)
     assert [r.score for r in results] == [2, 6]
     time.sleep(1)
@@ -641,18 +668,19 @@ class Adam:
     out = capsys.readouterr().out
     assert r is not None and r.score == 0
     assert "Momentum will score 0" in out and "torch.optim" in out
-    assert "instructor: getattr with a built name (in Adam)" in out
+    assert "every task will score 0" in out and "getattr with a built name" in out
 
 
 def test_hints_that_quote_an_answer_are_cleaned_at_the_source():
     from gdcourse.grading import get_exercise
+    from gdcourse.grading.registry import make_inputs
     from gdcourse.grading.results import judge
 
     ex = get_exercise("03")
     i = next(i for i, c in enumerate(ex.checks) if c.name.startswith("simplify removes"))
     forged = [[["sym", "x\ud800\x1b[2J\nnext"]]] * 7
     (hint,) = [r.hint for r in judge(ex, {i: {"status": "ok", "out": forged}},
-                                     [c.inputs() for c in ex.checks])[i:i + 1]]
+                                     [make_inputs(c) for c in ex.checks])[i:i + 1]]
     hint.encode("utf-8")
     assert "\x1b" not in hint and "\n" not in hint and "got x\ufffd" in hint
 
@@ -667,7 +695,7 @@ def test_a_needed_path_is_kept_alone_and_its_neighbours_stay_hidden(tmp_path):
     script = textwrap.dedent(f"""
         import os, sys
         sys.path.insert(0, {str(ROOT)!r})
-        from gdcourse.grading import confine
+        from gdcourse.grading.sandbox import confine
         confine.reshape(needed=[sys.prefix, sys.base_prefix, {str(ROOT / "gdcourse")!r},
                                 {str(tmp_path / "top/keep/inner")!r}],
                         workdir={str(tmp_path.parent / "gd-work")!r}, hide=[], readonly=[],

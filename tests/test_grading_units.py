@@ -16,9 +16,10 @@ import torch
 from gdcourse.errors import InvalidArgumentError
 from gdcourse.grading import Check, Verdict, check, get_exercise, grade, load_hidden
 from gdcourse.grading.cells import pythonize, read_cells
-from gdcourse.grading.compare import close
-from gdcourse.grading.registry import child_inputs, normalize_id
-from gdcourse.grading.report import gradescope, summary_line, text_report, write_csv, write_json
+from gdcourse.grading.judges.compare import close
+from gdcourse.grading.outputs.export import gradescope, write_csv, write_json
+from gdcourse.grading.outputs.report import summary_line, text_report
+from gdcourse.grading.registry import child_inputs, make_inputs, normalize_id
 from gdcourse.grading.results import judge
 from gdcourse.grading.scaffold import split_cells, strip_solutions
 from gdcourse.grading.wire import WireError, decode, encode
@@ -77,7 +78,7 @@ def test_close_hints_name_the_worst_entry_and_shapes():
 
 def test_judge_ignores_forged_statuses_and_unknown_records():
     ex = get_exercise("02")
-    inputs = [c.inputs() for c in ex.checks]
+    inputs = [make_inputs(c) for c in ex.checks]
     records = {0: {"status": "passed", "points": 99}, 1: {"status": "ok", "out": {"x": 1}},
                2: "junk"}
     results = judge(ex, records, inputs, missing_reason="process ended early")
@@ -92,7 +93,7 @@ def test_no_check_passes_an_answer_that_holds_nothing(ex_id, forged):
     # A child's answers are untrusted: a list pairing answers with inputs must not pass by
     # being shorter than the inputs (or a list of empty lists), whatever its length.
     ex = get_exercise(ex_id).with_checks(load_hidden(ROOT / "exercises" / "hidden", ex_id))
-    inputs = [c.inputs() for c in ex.checks]
+    inputs = [make_inputs(c) for c in ex.checks]
     records = {i: {"status": "ok", "out": forged} for i in range(len(ex.checks))}
     results = judge(ex, records, inputs)
     assert [r.name for r in results if r.points] == []
@@ -101,7 +102,7 @@ def test_no_check_passes_an_answer_that_holds_nothing(ex_id, forged):
 def test_a_short_answer_list_is_named_in_the_hint():
     ex = get_exercise("01")
     i = next(k for k, c in enumerate(ex.checks) if c.task == "mse")
-    inputs = [c.inputs() for c in ex.checks]
+    inputs = [make_inputs(c) for c in ex.checks]
     (result,) = [r for k, r in enumerate(judge(ex, {i: {"status": "ok", "out": []}}, inputs))
                  if k == i]
     assert result.points == 0 and result.hint == "expected 3 answers, got a list of length 0"
@@ -232,7 +233,7 @@ def test_reports_hide_hidden_hints_from_students(tmp_path):
     ex = get_exercise("02")
     hidden = ex.with_checks([Check("secret", "linear", 2, ex.checks[0].inputs,
                                    ex.checks[0].judge, hidden=True)])
-    inputs = [c.inputs() for c in hidden.checks]
+    inputs = [make_inputs(c) for c in hidden.checks]
     records = {i: {"status": "ok", "out": [0.0]} for i in range(len(hidden.checks))}
     from gdcourse.grading.results import SubmissionResult
 
@@ -324,7 +325,8 @@ def test_check_is_silent_inside_the_grader(monkeypatch, capsys):
 # --- expression trees (exercise 03) ---------------------------------------------------------
 
 def test_deep_expressions_cross_and_evaluate_without_recursion():
-    from gdcourse.grading.exprs import C, X, evaluate, from_postfix, size
+    from gdcourse.grading.exercises.trees import C, X
+    from gdcourse.grading.judges.exprs import evaluate, from_postfix, size
 
     tokens = [["sym", "x"]] + [tok for _ in range(5000) for tok in (["const", 1.0], ["+"])]
     tree = from_postfix(decode(encode(tokens)))
@@ -337,7 +339,7 @@ def test_deep_expressions_cross_and_evaluate_without_recursion():
                                            ([["sym", "x"], ["sym", "y"]], "one tree"),
                                            ([["eval", "import os"]], "malformed")])
 def test_malformed_postfix_is_refused(tokens, match):
-    from gdcourse.grading.exprs import from_postfix
+    from gdcourse.grading.judges.exprs import from_postfix
 
     with pytest.raises(ValueError, match=match):
         from_postfix(tokens)
@@ -362,8 +364,8 @@ def test_a_child_that_swaps_a_probe_for_an_empty_answer_earns_nothing(tmp_path):
     # multi-call check sends back []; before answers were paired one to one, that scored 5/7.
     sub = tmp_path / "sub.py"
     sub.write_text(textwrap.dedent("""\
-        import gdcourse.grading.checks_01 as checks
-        checks.EXERCISE.probes["calls"] = lambda ns, *, calls: []
+        import gdcourse.grading.registry as registry
+        registry.calls_probe.__code__ = (lambda ns, *, calls: []).__code__
         def mse(preds, targets): raise NotImplementedError
         def grad_by_hand(w, x, y): raise NotImplementedError
         def grad_line_by_hand(params, x, y): raise NotImplementedError

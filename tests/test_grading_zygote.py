@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from gdcourse.grading import grade, runner, zygote
-from gdcourse.grading.sandbox import child_env
+from gdcourse.grading import grade, runner
+from gdcourse.grading.sandbox import zygote
+from gdcourse.grading.sandbox.process import child_env
 
 ROOT = Path(__file__).resolve().parents[1]
 HONEST = (ROOT / "exercises" / "source" / "02_linear_regression.py").read_text()
@@ -37,10 +38,18 @@ print("FACTS" + json.dumps({
 def _facts(tmp_path: Path, *, fork: bool) -> dict:
     sub = tmp_path / "02_facts.py"
     sub.write_text(FACTS)
-    (r,) = grade([sub], timeout=60, zygote=fork)
+    with pytest.MonkeyPatch.context() as patch:
+        _past_the_reading(patch)
+        (r,) = grade([sub], timeout=60, zygote=fork)
     assert r.score == r.max_score, r.notes
     line = next(x for x in r.output.splitlines() if x.startswith("FACTS"))
     return json.loads(line[len("FACTS"):])
+
+
+def _past_the_reading(monkeypatch) -> None:
+    """The box is under test, and the facts it reports come from /proc, which the policy
+    refuses to read past: it lets the code through here, as if it had missed it."""
+    monkeypatch.setattr(runner.policy, "scan_bounded", lambda cells, rules: {})
 
 
 @pytest.fixture
@@ -124,8 +133,8 @@ def test_a_zygote_whose_fork_cannot_box_the_child_in_falls_back(tmp_path, monkey
         pytest.skip("no namespaces here: nothing for the zygote's fork to be refused")
     # The zygote imports fine, but the OS refuses the namespaces its fork asks for.
     monkeypatch.setattr(zygote, "_BOOT", zygote._BOOT.replace(
-        "from gdcourse.grading.zygote_main import serve; serve(",
-        "from gdcourse.grading import zygote_main; zygote_main.CLONE_NEWNS = -1; "
+        "from gdcourse.grading.sandbox.zygote_main import serve; serve(",
+        "from gdcourse.grading.sandbox import zygote_main; zygote_main.CLONE_NEWNS = -1; "
         "zygote_main.serve("))
     honest = tmp_path / "02_honest.py"
     honest.write_text(HONEST)
@@ -139,15 +148,15 @@ def test_a_zygote_whose_fork_cannot_box_the_child_in_falls_back(tmp_path, monkey
 def test_a_child_whose_fork_fails_starts_fresh_in_its_place(tmp_path, monkeypatch):
     import time
 
-    from gdcourse.grading import isolation
-    from gdcourse.grading.sandbox import Child
+    from gdcourse.grading.sandbox import isolation
+    from gdcourse.grading.sandbox.process import Child
 
     plan = runner.preflight(runner.Plan.choose("auto"))
     if not plan.namespaces:
         pytest.skip("no namespaces here: nothing for the zygote's fork to be refused")
     monkeypatch.setattr(zygote, "_BOOT", zygote._BOOT.replace(
-        "from gdcourse.grading.zygote_main import serve; serve(",
-        "from gdcourse.grading import zygote_main; zygote_main.CLONE_NEWNS = -1; "
+        "from gdcourse.grading.sandbox.zygote_main import serve; serve(",
+        "from gdcourse.grading.sandbox import zygote_main; zygote_main.CLONE_NEWNS = -1; "
         "zygote_main.serve("))
     z = zygote.Zygote(child_env(str(tmp_path)))
     child = Child(uid=isolation.child_uid() if plan.by_uid else -1, namespaces=True, zygote=z)
@@ -167,24 +176,26 @@ def test_a_child_whose_fork_fails_starts_fresh_in_its_place(tmp_path, monkeypatc
 def test_a_user_namespace_fork_boxes_a_same_uid_child_in(tmp_path, monkeypatch):
     """The fork of a non-root grader (user + mount + PID namespaces, root inside mapped to
     the grader's uid), exercised here with the user namespace forced on."""
-    from gdcourse.grading import isolation, sandbox
+    from gdcourse.grading.sandbox import isolation
+    from gdcourse.grading.sandbox import process as sandbox
 
-    if not isolation.hostside.namespaces_work():
+    if not isolation.host.namespaces_work():
         pytest.skip("unshare is refused on this machine")
     plan = isolation.Plan(namespaces=True, notices=(isolation._GAPS["same-uid"],))
     monkeypatch.setattr(isolation.Plan, "choose", staticmethod(lambda isolate: plan))
     monkeypatch.setattr(runner, "_fingerprint", lambda root: {})   # others edit the tree
     fork = sandbox.Child._fork
 
-    def with_user_namespace(self, write_fd, deadline):
+    def with_user_namespace(self, ask_read, write_fd, deadline):
         real = os.geteuid
         monkeypatch.setattr(os, "geteuid", lambda: 1000)
         try:
-            return fork(self, write_fd, deadline)
+            return fork(self, ask_read, write_fd, deadline)
         finally:
             monkeypatch.setattr(os, "geteuid", real)
 
     monkeypatch.setattr(sandbox.Child, "_fork", with_user_namespace)
+    _past_the_reading(monkeypatch)
     sub = tmp_path / "02_facts.py"
     sub.write_text(FACTS + """
 print("USERNS", open("/proc/self/uid_map").read().split())
@@ -219,8 +230,8 @@ def test_the_zygote_dies_with_the_grader(tmp_path):
     grader = subprocess.Popen([sys.executable, "-c", f"""
 import sys, time
 sys.path.insert(0, {str(ROOT)!r})
-from gdcourse.grading import zygote
-from gdcourse.grading.sandbox import child_env
+from gdcourse.grading.sandbox import zygote
+from gdcourse.grading.sandbox.process import child_env
 z = zygote.Zygote(child_env({str(tmp_path)!r}))
 assert z.ready(time.monotonic() + 120), z.problem
 print(z.proc.pid, flush=True)
@@ -256,7 +267,7 @@ def _fake_v2(root: Path, controllers: str = "cpuset cpu io memory pids") -> Path
 
 
 def test_cgroup2_own_path_and_limits():
-    from gdcourse.grading import cgroup2, isolation
+    from gdcourse.grading.sandbox import cgroup2, isolation
 
     assert cgroup2.own_path("0::/docker/abc\n") == "/docker/abc"
     assert cgroup2.own_path("0::/\n") == "/"
@@ -267,7 +278,7 @@ def test_cgroup2_own_path_and_limits():
 
 
 def test_cgroup2_enables_the_controllers_children_need(tmp_path):
-    from gdcourse.grading import cgroup2
+    from gdcourse.grading.sandbox import cgroup2
 
     root = _fake_v2(tmp_path / "cg")
     assert cgroup2.unified(str(root)) and not cgroup2.unified(str(tmp_path))
@@ -278,7 +289,7 @@ def test_cgroup2_enables_the_controllers_children_need(tmp_path):
 
 def test_cgroup2_moves_a_containers_processes_aside_only_in_its_own_cgroup(tmp_path,
                                                                          monkeypatch):
-    from gdcourse.grading import cgroup2
+    from gdcourse.grading.sandbox import cgroup2
 
     enable = cgroup2._enable
     refusals: list[str] = []
@@ -300,7 +311,8 @@ def test_cgroup2_moves_a_containers_processes_aside_only_in_its_own_cgroup(tmp_p
 
 
 def test_cgroup2_child_cgroup_gets_its_limits_and_is_killed_whole(tmp_path, monkeypatch):
-    from gdcourse.grading import cgroup2, hostside, isolation
+    from gdcourse.grading.sandbox import cgroup2, isolation
+    from gdcourse.grading.sandbox import host as hostside
 
     real_mkdir = os.mkdir
 

@@ -3,7 +3,7 @@
 import torch
 
 from gdcourse.grading import Check, call
-from gdcourse.grading.checks_01 import judge_grad, judge_grid_best, judge_line, judge_mse
+from gdcourse.grading.judges.ex01 import judge_grad, judge_grid_best, judge_line, judge_mse
 
 EXERCISE = "01"
 

@@ -2,11 +2,11 @@
 
 A hidden check reuses a probe of the exercise ("call": call the student's function) with
 inputs students never saw, and a judge that runs in the grader. The helpers of
-gdcourse.grading.checks_02 give the oracles.
+gdcourse.grading.judges.ex02 give the oracles.
 """
 
 from gdcourse.grading import Check, call
-from gdcourse.grading.checks_02 import (
+from gdcourse.grading.judges.ex02 import (
     judge_converges,
     judge_descent,
     judge_linear,

@@ -1,7 +1,8 @@
 """Hidden checks for exercise 03 (an example for instructors; keep your real ones private)."""
 
 from gdcourse.grading import Check
-from gdcourse.grading.checks_03 import B, C, X, Y, judge_derivative, judge_shrinks, judge_val
+from gdcourse.grading.exercises.trees import B, C, X, Y
+from gdcourse.grading.judges.ex03 import judge_derivative, judge_shrinks, judge_val
 
 EXERCISE = "03"
 PTS = [-1.5, -0.25, 0.0, 0.75, 2.0]

@@ -1,7 +1,7 @@
 """Hidden checks for exercise 05 (an example for instructors; keep your real ones private)."""
 
 from gdcourse.grading import Check, call
-from gdcourse.grading.checks_05 import judge_descent, judge_fit, make_blobs
+from gdcourse.grading.judges.ex05 import judge_descent, judge_fit, make_blobs
 
 EXERCISE = "05"
 

@@ -128,9 +128,9 @@ def add_parser(sub: Any) -> None:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from .export import write_csv, write_json, write_json_dir, write_reports
-    from .report import say, summary_line, text_report
-    from .roster import read_roster, student_of
+    from .outputs.export import write_csv, write_json, write_json_dir, write_reports
+    from .outputs.report import say, summary_line, text_report
+    from .outputs.roster import read_roster, student_of
     from .runner import grade
     from .safetext import clean
 
@@ -185,8 +185,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 
 
 def _cmd_autograder(args: argparse.Namespace) -> int:
-    from .gradescope import build_bundle
-    from .report import say
+    from .outputs.gradescope import build_bundle
+    from .outputs.report import say
 
     out = build_bundle(args.exercise, args.output, hidden=args.hidden, torch=args.torch,
                        wheel=args.wheel)

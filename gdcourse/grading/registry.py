@@ -1,4 +1,4 @@
-"""What an exercise is made of: tasks, checks with points, and the probes checks run.
+"""What an exercise is made of: tasks, rules, probes; and the checks built on them.
 
 A check is split in two so that nothing a submission does can change its score:
 
@@ -8,26 +8,33 @@ A check is split in two so that nothing a submission does can change its score:
     judge   runs in the grader: compares that plain data with an oracle it computes itself
             (torch built-ins, least squares, finite differences) and returns a Verdict
 
-Probes are named and live in the package (``checks_NN.PROBES``); hidden checks written by an
-instructor reuse them with new inputs and judges, so the child never sees the judges.
+An exercise is declared in two modules found by name: ``exercises/exNN.py`` (title, tasks,
+rules, input makers, probes) and ``judges/exNN.py`` (oracles, judges, the public
+``CHECKS``). A child process imports the first only; the second never enters it. Adding an
+exercise is those two modules, its solution source, its example hidden checks and the
+generated scaffolds: nothing here lists the exercises.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
+import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from ..errors import InvalidArgumentError
 
-__all__ = ["Verdict", "Check", "Exercise", "get_exercise", "exercise_ids", "load_hidden",
-           "call", "child_inputs", "call_probe", "calls_probe", "STANDARD_PROBES", "lookup",
-           "Missing"]
+__all__ = ["Verdict", "Check", "Exercise", "Rule", "get_exercise", "exercise_ids",
+           "declaration", "load_hidden", "call", "child_inputs", "call_probe", "calls_probe",
+           "STANDARD_PROBES", "lookup", "Missing", "make_inputs", "normalize_id",
+           "PUBLIC_SEED", "EVERY_TASK", "AnswerCountError"]
 
-EXERCISES = {"01": "checks_01", "02": "checks_02", "03": "checks_03", "04": "checks_04",
-             "05": "checks_05", "06": "checks_06"}
+EVERY_TASK = "*"
+PUBLIC_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,24 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """What some tasks may not use, read from their source by ``policy.scan``.
+
+    Args:
+        why: the end of the note, e.g. "exercise 06 asks for it from scratch".
+        apis: dotted prefixes ("torch.optim") a task's code may not reach.
+        attributes: attribute names ("backward", "lstsq") a task's code may not touch,
+            whatever object they hang on.
+        tasks: the tasks the rule covers (default: every task of the exercise).
+    """
+
+    why: str
+    apis: tuple[str, ...] = ()
+    attributes: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = (EVERY_TASK,)
+
+
+@dataclass(frozen=True)
 class Check:
     """One graded check.
 
@@ -46,8 +71,10 @@ class Check:
         name: what is checked, read by students ("linear matches X @ theta + theta_0").
         task: the student's function (or class) it exercises, e.g. "fit_linear".
         points: what a pass is worth.
-        inputs: builds the probe's keyword arguments in the grader, with a fixed seed;
-            keys starting with "_" (e.g. "_expected") go to the judge only.
+        inputs: builds the probe's keyword arguments in the grader. A maker that takes
+            ``seed`` is a public one: ``check()`` passes the fixed ``PUBLIC_SEED``, the
+            grader a fresh seed per run (same kinds and shapes), so answers memorized
+            from ``check()`` earn nothing. Keys starting with "_" go to the judge only.
         judge: ``judge(outputs, inputs) -> Verdict``, run in the grader on plain data.
         probe: name of the probe in the exercise's ``PROBES`` ("call" by default).
         hidden: True for instructor checks that students do not see before grading.
@@ -58,7 +85,7 @@ class Check:
     name: str
     task: str
     points: float
-    inputs: Callable[[], dict]
+    inputs: Callable[..., dict]
     judge: Callable[[Any, dict], Verdict]
     probe: str = "call"
     hidden: bool = False
@@ -66,15 +93,32 @@ class Check:
     time_limit: float = 10.0
 
 
+def make_inputs(check: Check, seed: int | None = None) -> dict:
+    """``check.inputs`` drawn with ``seed`` (None: the fixed public draw) where its maker
+    takes a seed; a maker without one (an instructor's hidden check) is called as is."""
+    try:
+        takes_seed = "seed" in inspect.signature(check.inputs).parameters
+    except (TypeError, ValueError):
+        takes_seed = False
+    if not takes_seed:
+        return check.inputs()
+    return check.inputs(seed=PUBLIC_SEED if seed is None else seed)
+
+
 @dataclass
 class Exercise:
-    """An exercise: its id ("02"), title, tasks (student names), checks and probes."""
+    """An exercise: its id ("02"), title, tasks (student names), checks, probes and rules.
+
+    ``shared`` names what every task depends on beyond itself (the classes its probes
+    build, e.g. ``Scalar``), so the policy follows them from every task."""
 
     id: str
     title: str
     tasks: list[str]
     checks: list[Check]
     probes: dict[str, Callable] = field(default_factory=lambda: dict(STANDARD_PROBES))
+    rules: tuple[Rule, ...] = ()
+    shared: tuple[str, ...] = ()
 
     @property
     def max_points(self) -> float:
@@ -87,12 +131,20 @@ class Exercise:
             raise InvalidArgumentError(
                 f"hidden checks for exercise {self.id} use probes {unknown}, but it only has "
                 f"{sorted(self.probes)}; hidden checks reuse the exercise's probes")
-        return Exercise(self.id, self.title, self.tasks, [*self.checks, *extra], self.probes)
+        return replace(self, checks=[*self.checks, *extra])
+
+
+def _modules() -> dict[str, str]:
+    from . import exercises
+
+    found = {info.name[2:]: info.name for info in pkgutil.iter_modules(exercises.__path__)
+             if info.name.startswith("ex") and info.name[2:].isdigit()}
+    return dict(sorted(found.items()))
 
 
 def exercise_ids() -> list[str]:
-    """Every exercise id, in lecture order."""
-    return list(EXERCISES)
+    """Every exercise id, in lecture order (the modules ``exercises/exNN.py``)."""
+    return list(_modules())
 
 
 def normalize_id(exercise: str | int) -> str:
@@ -100,16 +152,26 @@ def normalize_id(exercise: str | int) -> str:
     text = str(exercise).strip().lower().removeprefix("exercise").removeprefix("ex").strip("_ ")
     text = text.split("_")[0]
     key = text.zfill(2) if text.isdigit() else text
-    if key not in EXERCISES:
+    ids = _modules()
+    if key not in ids:
         raise InvalidArgumentError(
-            f"there is no exercise {exercise!r}; the exercises are {', '.join(EXERCISES)}")
+            f"there is no exercise {exercise!r}; the exercises are {', '.join(ids)}")
     return key
 
 
+def declaration(exercise: str | int) -> ModuleType:
+    """The module declaring ``exercise`` (no judges in it): what a child process imports."""
+    return importlib.import_module(f"{__package__}.exercises.ex{normalize_id(exercise)}")
+
+
 def get_exercise(exercise: str | int) -> Exercise:
-    """The public checks of ``exercise`` (they ship inside the package)."""
-    module = importlib.import_module(f".{EXERCISES[normalize_id(exercise)]}", __package__)
-    return module.EXERCISE
+    """The exercise with its public checks: declaration + judges (never in a child)."""
+    ex_id = normalize_id(exercise)
+    decl = declaration(ex_id)
+    judges = importlib.import_module(f"{__package__}.judges.ex{ex_id}")
+    return Exercise(ex_id, decl.TITLE, list(decl.TASKS), list(judges.CHECKS),
+                    {**STANDARD_PROBES, **getattr(decl, "PROBES", {})},
+                    tuple(getattr(decl, "RULES", ())), tuple(getattr(decl, "SHARED", ())))
 
 
 def load_hidden(directory: str | Path, exercise: str | int) -> list[Check]:
@@ -123,7 +185,7 @@ def load_hidden(directory: str | Path, exercise: str | int) -> list[Check]:
     import sys
     import types
 
-    from .hostside import read_regular_file
+    from .cells import read_regular_file
 
     directory = Path(directory)
     if not directory.is_dir():
@@ -156,14 +218,8 @@ def load_hidden(directory: str | Path, exercise: str | int) -> list[Check]:
         for check in getattr(module, "CHECKS", []):
             if not isinstance(check, Check):
                 raise InvalidArgumentError(f"{path.name}: CHECKS must hold Check objects")
-            found.append(check if check.hidden else _as_hidden(check))
+            found.append(check if check.hidden else replace(check, hidden=True))
     return found
-
-
-def _as_hidden(check: Check) -> Check:
-    from dataclasses import replace
-
-    return replace(check, hidden=True)
 
 
 def child_inputs(inputs: Any) -> Any:
@@ -192,6 +248,10 @@ def calls_probe(ns: dict, *, calls: list[dict]) -> list:
 
 
 STANDARD_PROBES: dict[str, Callable[..., Any]] = {"call": call_probe, "calls": calls_probe}
+
+
+class AnswerCountError(ValueError):
+    """The child sent back a different number of answers than the grader asked for."""
 
 
 class Missing(LookupError):

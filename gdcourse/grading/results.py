@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .compare import AnswerCountError
-from .registry import Check, Exercise, Verdict
+from .registry import AnswerCountError, Check, Exercise, Verdict
 from .safetext import clean
 from .wire import WireError, from_plain
 
@@ -46,7 +45,7 @@ class SubmissionResult:
     checks: list[CheckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     output: str = ""          # the tail of what the submission printed (never scored)
-    flags: list[str] = field(default_factory=list)   # for the instructor, never scored
+    flags: list[str] = field(default_factory=list)   # for the instructor only, never scored
     elapsed: float = 0.0
     path: str = ""
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 import sys
 import threading
 import time
@@ -31,15 +32,24 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GDCourseError, InvalidArgumentError
-from . import hostside, policy, wire
+from . import policy, wire
 from .cells import read_cells
-from .isolation import Plan, child_uid, honest_child_problem, preflight
-from .registry import Exercise, child_inputs, get_exercise, load_hidden, normalize_id
+from .registry import (
+    Exercise,
+    child_inputs,
+    get_exercise,
+    load_hidden,
+    make_inputs,
+    normalize_id,
+)
 from .results import SubmissionResult, judge
 from .runtime import WALL_FACTOR
 from .safetext import clean
-from .sandbox import Child, child_env
-from .zygote import Pool, Zygote
+from .sandbox import host
+from .sandbox.isolation import Plan, child_uid, honest_child_problem, preflight
+from .sandbox.libc import PR_GET_DUMPABLE, PR_SET_DUMPABLE, prctl
+from .sandbox.process import Child, child_env
+from .sandbox.zygote import Pool, Zygote
 
 __all__ = ["grade"]
 
@@ -70,7 +80,7 @@ def _nofollow(path: str, flags: int) -> int:
     return os.open(path, flags | os.O_NOFOLLOW)
 
 
-Prepared = tuple[Exercise, list[Any], list[Any]]
+Prepared = tuple[Exercise, list[Any], list[Any], dict]
 
 
 def grade(paths: Iterable[str | os.PathLike[str]], *, exercise: str | None = None,
@@ -159,7 +169,8 @@ def _grade_loaded(loaded: list[tuple[str, Any]], cache: dict[str, Prepared],
                 result = grade_file(path, source, cache=cache, timeout=timeout,
                                     check_timeout=check_timeout, memory_mb=memory_mb,
                                     plan=plan, hide=hide, zygote=z)
-        except Exception as err:        # a bug or an OS failure costs this one, not the class
+        except BaseException as err:    # a bug, an OS failure, even a SystemExit of the
+            # grader's own: this file is not graded, the class goes on
             result = SubmissionResult(clean(path, 500), "?", path=path)
             result.notes.append(f"not graded: the grader failed on it ({type(err).__name__}: "
                                 f"{clean(err, 200)})")
@@ -219,11 +230,8 @@ def _others_can_read(directory: Path) -> bool:
 def _set_dumpable(value: int) -> int | None:
     """Set PR_SET_DUMPABLE; the previous value, or None where prctl is not available."""
     try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        old = int(libc.prctl(3, 0, 0, 0, 0))      # PR_GET_DUMPABLE
-        return old if libc.prctl(4, value, 0, 0, 0) == 0 else None
+        old = prctl(PR_GET_DUMPABLE)
+        return old if prctl(PR_SET_DUMPABLE, value) == 0 else None
     except (OSError, AttributeError):
         return None
 
@@ -251,11 +259,15 @@ def _prepare(ex_id: str, hidden: str | Path | None) -> Prepared:
     ex = get_exercise(ex_id)
     if hidden is not None:
         ex = ex.with_checks(load_hidden(hidden, ex_id))
-    inputs = [c.inputs() for c in ex.checks]
+    # Public checks are drawn afresh for this run (same kinds and shapes as check()'s
+    # fixed draw), so an answer memorized from check() is worth nothing.
+    seed = secrets.randbelow(2**30) + 1
+    inputs = [make_inputs(c, seed) for c in ex.checks]
     # What the child gets: a plain copy of each input without the judge-only keys; the
     # judges get the same values decoded, so they never see anything a child altered.
     plain = [wire.to_plain(child_inputs(x)) for x in inputs]
-    return ex, plain, [wire.from_plain(wire.to_plain(x)) for x in inputs]
+    return (ex, plain, [wire.from_plain(wire.to_plain(x)) for x in inputs],
+            policy.rules_of(ex))
 
 
 def _load(path: str | os.PathLike[str], exercise: str | None) -> Any:
@@ -270,6 +282,9 @@ def _load(path: str | os.PathLike[str], exercise: str | None) -> Any:
         return cells, normalize_id(exercise or declared or "")
     except InvalidArgumentError as err:
         return err
+    except BaseException as err:   # reading this file failed in the grader: not graded
+        return InvalidArgumentError(f"the grader could not read it ({type(err).__name__}: "
+                                    f"{clean(err, 200)})")
 
 
 def grade_file(path: str, source: Any, *, cache: dict[str, Prepared], timeout: float,
@@ -284,51 +299,61 @@ def grade_file(path: str, source: Any, *, cache: dict[str, Prepared], timeout: f
         result.notes.append(f"not graded: {clean(source, 400)}")
         return result
     cells, ex_id = source
-    ex, plain, inputs = cache[ex_id]
+    ex, plain, inputs, rules = cache[ex_id]
     limits = [min(c.time_limit, check_timeout, timeout / 2) for c in ex.checks]
-    refused, flags = policy.scan(cells, ex_id)
+    # Read in a bounded child of its own, importing nothing the submission names.
+    verdicts = policy.scan_bounded(cells, rules)
+    refused: dict[str, list[str]] = {t: [clean(w, 300) for w in why]
+                                     for t, why in verdicts.get("tasks", {}).items()}
+    if verdicts.get("any"):
+        refused[policy.ANY] = [clean(w, 300) for w in verdicts["any"]]
     records: dict[int, dict[str, Any]] = {}
     notes: list[str] = []
+    private: list[str] = []     # for the instructor: what the child controls (never shown
+    #                             to the student, so no hidden input leaks through it)
     for i, c in enumerate(ex.checks):
         if c.task in refused:
             records[i] = {"status": "forbidden", "message": refused[c.task][0]}
     for task, why in refused.items():
         who = "every task" if task == policy.ANY else task
         notes.extend(f"{who} scores 0: {w}" for w in why[:3])
-    output, reason = "", "not run"
+    output, reason, quiet = "", "not run", False
     pending = [i for i in range(len(ex.checks)) if i not in records]
     setup = {"exercise": ex_id, "memory_mb": memory_mb, "cpu_s": int(timeout) + 1,
-             "nproc": 64 if plan.by_uid else hostside.nproc_limit(), "root": _ROOT,
+             "nproc": 64 if plan.by_uid else host.nproc_limit(), "root": _ROOT,
              "namespaces": plan.namespaces, "hide": hide}
     for attempt in range(RESTARTS + 1):
         if not pending:
             break
         before = len(pending)
         child = Child(uid=child_uid() if plan.by_uid else -1, namespaces=plan.namespaces,
-                      cgroup_limits=plan.limits(memory_mb) if plan.cgroups else {},
-                      zygote=zygote)
+                      extra=plan.extra, cgroup_limits=plan.limits(memory_mb)
+                      if plan.cgroups else {}, zygote=zygote)
         try:
-            reason, pending = _converse(child, cells, ex, plain, limits, pending, records,
-                                        notes if attempt == 0 else [], setup, deadline,
-                                        timeout)
+            reason, pending, quiet = _converse(child, cells, ex, plain, limits, pending,
+                                               records, notes if attempt == 0 else [],
+                                               setup, deadline, timeout)
         finally:
             notes.extend(child.close())
             log = child.finish_log()      # always: it closes this child's log file too
             output = output or log
-            notes.extend(n for n in child.junk_notes() if n not in notes)
-        if reason and reason not in notes:
-            notes.append(reason)
+            private.extend(n for n in child.junk_notes() if n not in private)
+        # How a child ended during a hidden check (exit code, signal, restart) is its own
+        # doing, so a channel for hidden inputs: the instructor reads it, the student not.
+        told = private if quiet else notes
+        if reason and reason not in told:
+            told.append(reason)
         if reason.startswith("process stopped") or not pending or len(pending) == before:
             break     # out of time, nothing left, or no progress (it dies before any check)
-        notes.append(f"restarted for the {len(pending)} check(s) still to run")
-    missing = reason or "not run"
+        told.append(f"restarted for the {len(pending)} check(s) still to run")
+    missing = "not run" if quiet else reason or "not run"
     checks = judge(ex, records, inputs, missing_reason=missing)
     for done in checks if policy.ANY in refused else []:
-        if done.passed:       # what failed on its own keeps its own hint
-            done.status, done.points = "failed", 0.0
-            done.hint = clean(refused[policy.ANY][0], 500)
-    result = SubmissionResult(name, ex_id, checks, notes, output,
-                              flags=[clean(f, 200) for f in flags], path=path)
+        # Every check says why: code the grader cannot read could have changed any answer.
+        done.status, done.points = "failed", 0.0
+        done.hint = clean(refused[policy.ANY][0], 500)
+    result = SubmissionResult(name, ex_id, checks, notes, output, path=path,
+                              flags=private)
     result.elapsed = time.perf_counter() - start
     return result
 
@@ -336,21 +361,22 @@ def grade_file(path: str, source: Any, *, cache: dict[str, Prepared], timeout: f
 def _converse(child: Child, cells: list[str], ex: Exercise, plain: list[Any],
               limits: list[float], pending: list[int], records: dict[int, dict[str, Any]],
               notes: list[str], setup: dict[str, Any], deadline: float,
-              timeout: float) -> tuple[str, list[int]]:
-    """One child's conversation; returns (why it ended early or "", checks still to run)."""
+              timeout: float) -> tuple[str, list[int], bool]:
+    """One child's conversation: (why it ended early or "", checks still to run, whether
+    it ended during a hidden check)."""
     stopped = f"process stopped: still running after the time limit of {timeout:g} s"
     answer = child.start(setup, deadline)
     if answer.data is None or answer.data.get("ready") is not True:
         why = "timeout" if answer.failure == "timeout" else answer.reason
         return (stopped if answer.failure == "timeout" else
-                f"the grader's child process did not start ({clean(why, 200)})"), pending
+                f"the grader's child process did not start ({clean(why, 200)})"), pending, False
     for skipped in answer.data.get("skipped", [])[:5]:
         notes.append(f"isolation: could not hide {clean(skipped, 200)}")
     answer = child.ask({"cells": cells, "limit": timeout / 2}, deadline)
     if answer.data is None:
         if answer.failure == "timeout":
-            return stopped, pending
-        return f"process ended early: {clean(answer.reason, 200)}", pending
+            return stopped, pending, False
+        return f"process ended early: {clean(answer.reason, 200)}", pending, False
     problems = answer.data.get("problems")
     for p in (problems if isinstance(problems, list) else [])[:MAX_NOTES]:
         if isinstance(p, dict):
@@ -365,6 +391,7 @@ def _converse(child: Child, cells: list[str], ex: Exercise, plain: list[Any],
             left.remove(i)
             continue
         out_of_time = time.monotonic() >= deadline
+        hidden = ex.checks[i].hidden
         if answer.failure == "timeout":
             records[i] = {"status": "timeout", "message": (
                 f"the process was stopped while this check ran (time limit of {timeout:g} s)"
@@ -374,9 +401,9 @@ def _converse(child: Child, cells: list[str], ex: Exercise, plain: list[Any],
                           f"check ran ({clean(answer.reason, 200)})"}
         left.remove(i)
         if out_of_time:
-            return stopped, left
-        return f"process ended early: {clean(answer.reason, 200)}", left
-    return "", left
+            return stopped, left, hidden
+        return f"process ended early: {clean(answer.reason, 200)}", left, hidden
+    return "", left, False
 
 
 def _arrived(data: dict[str, Any]) -> dict[str, Any]:

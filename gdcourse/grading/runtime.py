@@ -13,6 +13,7 @@ Nothing here decides a score; the judges do that from the records.
 from __future__ import annotations
 
 import contextlib
+import linecache
 import signal
 import sys
 import threading
@@ -87,6 +88,9 @@ def _error_text(err: BaseException) -> str:
             return f"called sys.exit({str(err.code)[:80]})"
         if isinstance(err, MemoryError):
             return "ran out of memory (MemoryError)" + where(err)
+        if isinstance(err, EOFError):
+            return ("input() has no keyboard here: the grader runs your code with no "
+                    "input, so it met the end of input (EOFError)" + where(err))
         text = str(err)
         if not isinstance(text, str):
             raise TypeError
@@ -117,8 +121,11 @@ def run_cells(cells: list[str], ns: dict, *, limit: float | None) -> list[dict]:
     (so one typo does not cost every task). Returns one record per failing cell."""
     problems = []
     for i, source in enumerate(cells, start=1):
+        name = f"<cell {i}>"
+        # Kept where inspect and tracebacks look for source, as IPython keeps its cells.
+        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
         try:
-            code = compile(source, f"<cell {i}>", "exec")
+            code = compile(source, name, "exec")
             with time_limit(limit):
                 exec(code, ns)
         except KeyboardInterrupt:

@@ -11,17 +11,13 @@ from collections.abc import Callable
 
 import torch
 
-from ..recipe import init_params
-from .registry import Verdict
+from ...recipe import init_params
+from ..registry import AnswerCountError, Verdict
 
 __all__ = ["close", "close_each", "as_tensor", "describe", "each", "AnswerCountError", "PASS",
            "descend_from_seed", "descent_judge"]
 
 PASS = Verdict(True)
-
-
-class AnswerCountError(ValueError):
-    """The child sent back a different number of answers than the grader asked for."""
 
 
 def each(out, items, *, noun: str = "answer") -> zip:
@@ -133,14 +129,15 @@ def descend_from_seed(loss_fn: Callable, X: torch.Tensor, y: torch.Tensor, *, lr
     return params.detach()
 
 
-def descent_judge(oracle: Callable[..., torch.Tensor]) -> Callable[..., Verdict]:
+def descent_judge(oracle: Callable[..., torch.Tensor], *, rtol: float = 1e-4,
+                  atol: float = 1e-5) -> Callable[..., Verdict]:
     """A judge of "params after ``steps`` steps of ``lr`` from ``init_params(D + 1, seed)``"
     against ``oracle(X, y, lr=, steps=, seed=)``; the hint says which descent was expected."""
     def judge(out, inputs) -> Verdict:
         X, y = inputs["args"]
         k = inputs["kwargs"]
         verdict = close(out, oracle(X, y, lr=k["lr"], steps=k["steps"], seed=k["seed"]),
-                        what="params", rtol=1e-4, atol=1e-5)
+                        what="params", rtol=rtol, atol=atol)
         if verdict.passed:
             return verdict
         return Verdict(False, f"{verdict.hint} after {k['steps']} steps of lr={k['lr']} from "

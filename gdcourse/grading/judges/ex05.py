@@ -1,29 +1,24 @@
-"""Exercise 05: logistic regression with sigmoid and binary cross-entropy (public checks).
-
-Tasks: ``sigmoid(z)``, ``bce(probs, y)``, ``predict_proba(X, params)`` = sigmoid(X @ w + b)
-with ``params = [w_1, ..., w_D, b]``, and ``fit_logistic(X, y, *, lr, steps, seed)``.
-Oracles: ``torch.sigmoid``, ``F.binary_cross_entropy``, the same descent steps taken
-here, and the exact optimum by Newton's method in float64. Two Gaussian blobs are drawn
-here with a fixed seed.
-"""
+"""Exercise 05's judges: ``torch.sigmoid``, ``F.binary_cross_entropy``, the same descent
+steps taken here, and the exact optimum by Newton's method in float64; and its checks."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 
+from ..exercises.ex05 import (
+    bce_inputs,
+    descent_inputs,
+    fit_inputs,
+    make_blobs,
+    proba_inputs,
+    sigmoid_inputs,
+)
+from ..registry import Check, Verdict
 from .compare import PASS, as_tensor, close, close_each, descend_from_seed, descent_judge, describe
-from .registry import Check, Exercise, Verdict, call
 
-__all__ = ["EXERCISE", "make_blobs", "oracle_descent", "oracle_optimum"]
-
-
-def make_blobs(n: int, *, seed: int, sep: float = 1.5) -> tuple[torch.Tensor, torch.Tensor]:
-    """Two 2-D Gaussian blobs (unit variance) centred at -sep and +sep; labels 0/1."""
-    gen = torch.Generator().manual_seed(seed)
-    y = (torch.arange(n) % 2).to(torch.float32)
-    X = torch.randn(n, 2, generator=gen) + (2 * y[:, None] - 1) * sep
-    return X, y
+__all__ = ["CHECKS", "make_blobs", "oracle_descent", "oracle_optimum", "judge_descent",
+           "judge_fit"]
 
 
 def _proba(X, params):
@@ -61,7 +56,9 @@ def judge_proba(out, inputs) -> Verdict:
     return close(out, _proba(X, params), what="probs", rtol=1e-7, atol=1e-12)
 
 
-judge_descent = descent_judge(oracle_descent)
+# Where a point saturates in float32, clamping inside bce (as the exercise asks) and
+# torch's own clamp part ways by ~1e-4 after 5 steps; a wrong step is off by 1e-2.
+judge_descent = descent_judge(oracle_descent, rtol=1e-3, atol=5e-4)
 
 
 def judge_fit(out, inputs) -> Verdict:
@@ -84,50 +81,15 @@ def judge_fit(out, inputs) -> Verdict:
     return PASS
 
 
-def _sigmoid_inputs():
-    z = torch.cat([torch.linspace(-30, 30, 25, dtype=torch.float64),
-                   torch.tensor([-1000.0, 1000.0], dtype=torch.float64)])
-    return call("sigmoid", z)
-
-
-def _bce_inputs():
-    gen = torch.Generator().manual_seed(51)
-    probs = torch.rand(40, generator=gen, dtype=torch.float64) * 0.98 + 0.01
-    y = (torch.rand(40, generator=gen) > 0.5).double()
-    return {"calls": [call("bce", probs, y), call("bce", torch.tensor([0.9, 0.2]),
-                                                  torch.tensor([1.0, 0.0]))]}
-
-
-def _proba_inputs():
-    gen = torch.Generator().manual_seed(52)
-    return call("predict_proba", torch.randn(8, 3, generator=gen, dtype=torch.float64),
-                torch.tensor([1.0, -2.0, 0.5, 0.25], dtype=torch.float64))
-
-
-def _descent_inputs():
-    X, y = make_blobs(60, seed=53)
-    return call("fit_logistic", X, y, lr=1.0, steps=5, seed=3)
-
-
-def _fit_inputs():
-    X, y = make_blobs(200, seed=22)
-    return call("fit_logistic", X, y, lr=1.0, steps=300, seed=0)
-
-
-EXERCISE = Exercise(
-    id="05",
-    title="logistic regression on two blobs",
-    tasks=["sigmoid", "bce", "predict_proba", "fit_logistic"],
-    checks=[
-        Check("sigmoid matches torch.sigmoid, also at -1000 and 1000", "sigmoid", 1,
-              _sigmoid_inputs, judge_sigmoid),
-        Check("bce matches torch's binary cross-entropy", "bce", 1, _bce_inputs, judge_bce,
-              probe="calls"),
-        Check("predict_proba computes sigmoid(X @ w + b)", "predict_proba", 1, _proba_inputs,
-              judge_proba),
-        Check("fit_logistic takes exactly the gradient-descent steps", "fit_logistic", 2,
-              _descent_inputs, judge_descent),
-        Check("fit_logistic separates the blobs (accuracy and loss targets)", "fit_logistic",
-              2, _fit_inputs, judge_fit),
-    ],
-)
+CHECKS = [
+    Check("sigmoid matches torch.sigmoid, also at -1000 and 1000", "sigmoid", 1,
+          sigmoid_inputs, judge_sigmoid),
+    Check("bce matches torch's binary cross-entropy", "bce", 1, bce_inputs, judge_bce,
+          probe="calls"),
+    Check("predict_proba computes sigmoid(X @ w + b)", "predict_proba", 1, proba_inputs,
+          judge_proba),
+    Check("fit_logistic takes exactly the gradient-descent steps", "fit_logistic", 2,
+          descent_inputs, judge_descent),
+    Check("fit_logistic separates the blobs (accuracy and loss targets)", "fit_logistic", 2,
+          fit_inputs, judge_fit),
+]

@@ -1,4 +1,5 @@
-"""Expressions as plain trees, the form they take between the grader and a child.
+"""What the grader does with expression trees (``exercises/trees.py``): evaluate, measure,
+simplify by the exercise's rules, parse postfix from a child, print.
 
     ["const", 2.0]   ["sym", "x"]   ["log", a]   [op, a, b]  with op in + - * / **
 
@@ -6,6 +7,7 @@ The grader evaluates, measures, simplifies and prints these trees itself; every 
 iterative and size-capped, so a hostile or enormous tree cannot exhaust the stack. From the
 child a tree comes back flat, in postfix (``from_postfix``), so any depth crosses the wire.
 
+    >>> from gdcourse.grading.exercises.trees import B, C, X
     >>> show(reference_simplify(B("+", B("*", X, C(1)), C(0))))
     'x'
 """
@@ -14,33 +16,9 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["MAX_NODES", "C", "X", "Y", "B", "walk", "evaluate", "size", "reference_simplify",
-           "from_postfix", "show"]
+from ..exercises.trees import MAX_NODES, C, walk
 
-MAX_NODES = 20_000
-C = lambda v: ["const", float(v)]  # noqa: E731
-X, Y = ["sym", "x"], ["sym", "y"]
-
-
-def walk(tree, fn):
-    """``fn(node, results of its children)`` over a plain tree, post-order, without
-    recursion (a deep tree cannot crash us)."""
-    stack, out, seen = [(tree, False)], [], 0
-    while stack:
-        node, done = stack.pop()
-        seen += 1
-        if seen > 2 * MAX_NODES:
-            raise ValueError(f"expression has more than {MAX_NODES} nodes")
-        if not isinstance(node, list) or not node:
-            raise ValueError(f"malformed expression node {str(node)[:40]}")
-        kids = node[1:] if node[0] in ("+", "-", "*", "/", "**", "log") else []
-        if done or not kids:
-            args = [out.pop() for _ in kids][::-1]
-            out.append(fn(node, args))
-        else:
-            stack.append((node, True))
-            stack.extend((k, False) for k in reversed(kids))
-    return out[0]
+__all__ = ["evaluate", "size", "reference_simplify", "from_postfix", "show"]
 
 
 def evaluate(tree, env: dict) -> torch.Tensor:
@@ -120,6 +98,3 @@ def show(tree, limit: int = 70) -> str:
     text = walk(tree, step)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
-
-def B(op, a, b):
-    return [op, a, b]

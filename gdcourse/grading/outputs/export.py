@@ -27,10 +27,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..results import SubmissionResult
+from ..safetext import cell_safe, clean
 from .report import explain, student_output, text_report
-from .results import SubmissionResult
 from .roster import Student, student_of
-from .safetext import cell_safe, clean
 
 __all__ = ["atomic_write", "gradescope", "write_csv", "write_json", "write_json_dir",
            "write_reports", "file_names"]

@@ -5,7 +5,7 @@
 The zip holds what Gradescope's autograder specification asks for: ``setup.sh`` (run once
 as root while Gradescope builds the image: a virtual environment at ``$ROOT/venv`` with the
 CPU build of torch and gdcourse, installed from a wheel built from this checkout and carried
-in the zip), ``run_autograder`` (run for every upload: ``python -m gdcourse.grading.gradescope``
+in the zip), ``run_autograder`` (every upload: ``python -m gdcourse.grading.outputs.gradescope``
 grades the one file it picks from ``$ROOT/submission`` and writes
 ``$ROOT/results/results.json``), and the hidden checks. ``$ROOT`` is ``/autograder`` unless
 the environment variable ``AUTOGRADER_ROOT`` says otherwise (tests lay the bundle out under
@@ -29,20 +29,20 @@ import traceback
 import zipfile
 from pathlib import Path
 
-from ..errors import InvalidArgumentError
-from .cells import read_cells
+from ...errors import InvalidArgumentError
+from ..cells import read_cells
+from ..registry import get_exercise, load_hidden, normalize_id
+from ..runner import grade
+from ..safetext import clean
 from .export import atomic_write, gradescope
-from .registry import get_exercise, load_hidden, normalize_id
 from .report import say, text_report
-from .runner import grade
-from .safetext import clean
 
 __all__ = ["build_bundle", "choose_submission", "main"]
 
 ROOT_VARIABLE = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
-_CHECKOUT = Path(__file__).resolve().parents[2]
+_CHECKOUT = Path(__file__).resolve().parents[3]
 _SKIPPED_DIRS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
 
 _SETUP = """\
@@ -77,7 +77,7 @@ _RUN = """\
 # Written by `gdcourse autograder {exercise}`. Root: $AUTOGRADER_ROOT (default /autograder).
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 cd "$ROOT"
-exec "$ROOT/venv/bin/python" -I -m gdcourse.grading.gradescope --root "$ROOT" \\
+exec "$ROOT/venv/bin/python" -I -m gdcourse.grading.outputs.gradescope --root "$ROOT" \\
     --exercise {exercise}{hidden}
 """
 
@@ -231,7 +231,7 @@ def _write_results(root: Path, data: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Grade the upload in ``$ROOT/submission`` and write ``$ROOT/results/results.json``.
     The full instructor's report goes to stdout, which Gradescope shows to instructors."""
-    p = argparse.ArgumentParser(prog="python -m gdcourse.grading.gradescope")
+    p = argparse.ArgumentParser(prog="python -m gdcourse.grading.outputs.gradescope")
     p.add_argument("--exercise", required=True)
     p.add_argument("--hidden", default=None)
     p.add_argument("--root", default=os.environ.get(ROOT_VARIABLE, DEFAULT_ROOT))
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         say(text_report(result))
         _write_results(root, gradescope(result, preamble=[chosen]))
         return 0
-    except Exception:
+    except BaseException:   # SystemExit too: whatever happens, results.json is written
         traceback.print_exc()
         _write_results(root, {
             "score": 0.0, "stdout_visibility": "hidden", "tests": [],

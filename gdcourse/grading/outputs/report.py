@@ -14,10 +14,10 @@ grader writes (CSV, JSON, report files) live in ``export.py``.
 from __future__ import annotations
 
 import sys
-from typing import Any, TextIO
+from typing import TextIO
 
-from .results import CheckResult, SubmissionResult
-from .safetext import clean
+from ..results import CheckResult, SubmissionResult
+from ..safetext import clean
 
 __all__ = ["explain", "format_checks", "text_report", "summary_line", "student_output",
            "say"]
@@ -112,11 +112,3 @@ def say(text: str, file: TextIO | None = None) -> None:
     except (OSError, ValueError):   # a closed or broken pipe costs the output, not the grades
         pass
 
-
-def __getattr__(name: str) -> Any:
-    # The file writers moved to export.py; old imports (report.write_csv, ...) keep working.
-    if name in ("gradescope", "write_csv", "write_json"):
-        from . import export
-
-        return getattr(export, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,8 +17,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from ..errors import InvalidArgumentError
-from .safetext import clean
+from ...errors import InvalidArgumentError
+from ..safetext import clean
 
 __all__ = ["Student", "read_roster", "student_of"]
 

@@ -1,13 +1,15 @@
 """The grader's child process: confine itself, then answer the grader's questions.
 
-Started by ``sandbox.Child`` as ``python -I -c BOOT RESULT_FD`` (under ``unshare`` where
-available), or forked from a zygote that imported torch already (``zygote_main.py``).
-Questions arrive one line at a time on stdin, answers go to RESULT_FD, each carrying the
-question's nonce (see ``sandbox.py`` for the conversation). The first
-question is the setup, handled before any student code exists in the process:
+Started by ``process.Child`` as ``python -I -c BOOT ANSWER_FD QUESTION_FD`` (under
+``unshare`` where available), or forked from a zygote that imported torch already
+(``zygote_main.py``). Questions arrive one line at a time on QUESTION_FD, answers go to
+ANSWER_FD, each carrying the question's nonce (see ``process.py`` for the conversation);
+stdin is /dev/null. The first question is the setup, handled before any student code
+exists in the process:
 
     join the submission's cgroups, lower the rlimits (CPU, file size, core, processes),
-    reshape the file system (``confine.reshape``), import torch and the exercise's probes,
+    reshape the file system (``confine.reshape``: the judges' folder is empty in its
+    view), import torch and the exercise's declaration and probes (never a judge),
     cap the address space, give up root or every capability, PR_SET_NO_NEW_PRIVS
 
 The limits are set here rather than in a ``preexec_fn`` (unsafe in a grader that starts
@@ -58,17 +60,18 @@ def _set_limits(cpu_s: int, nproc: int) -> None:
 
 
 class _Channel:
-    """Questions from stdin, answers to the result pipe; bound before any student code
-    runs, so patching json or os later does not change how the grader is answered."""
+    """Questions from their own descriptor, answers to another; bound before any student
+    code runs, so patching json or os later does not change how the grader is answered."""
 
-    def __init__(self, fd: int):
-        self.fd, self._write, self._read = fd, os.write, os.read
+    def __init__(self, answers: int, questions: int):
+        self.fd, self.questions = answers, questions
+        self._write, self._read = os.write, os.read
         self._dumps, self._loads = json.dumps, json.loads
         self._buf = b""
 
     def receive(self) -> dict[str, Any]:
         while b"\n" not in self._buf:
-            block = self._read(0, 1 << 20)
+            block = self._read(self.questions, 1 << 20)
             if not block:
                 os._exit(0)                # the grader is gone
             self._buf += block
@@ -83,9 +86,18 @@ class _Channel:
             view = view[self._write(self.fd, view):]
 
 
+def _stdin_from_devnull() -> None:
+    """stdin is /dev/null: ``input()`` meets EOF at once instead of waiting on anything."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    if null != 0:
+        os.dup2(null, 0)
+        os.close(null)
+
+
 def _setup(setup: dict[str, Any]) -> list[str]:
     """Everything before student code (see the module docstring); returns the plan's gaps."""
     from . import confine
+    from .libc import PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, prctl
 
     uid = int(setup["uid"])
     if setup.get("cgroups"):
@@ -94,69 +106,49 @@ def _setup(setup: dict[str, Any]) -> list[str]:
     skipped: list[str] = []
     if setup.get("namespaces"):
         # What the interpreter needs, and of the checkout gdcourse runs from only the
-        # package itself: its exercises/ (solutions, hidden checks) and .git stay unseen.
+        # package itself: its exercises/ (solutions, hidden checks) and .git stay unseen,
+        # and of the package the judges' folder is an empty one, as a whole.
         root = os.path.realpath(setup["root"])
         package = os.path.join(root, "gdcourse")
+        judges = os.path.join(package, "grading", "judges")
         checkout = os.path.basename(root) not in ("site-packages", "dist-packages")
         needed = [sys.prefix, sys.base_prefix, sys.exec_prefix, package,
                   *(p for p in sys.path if p and os.path.isdir(p)
                     and (os.path.realpath(p) != root or not checkout))]
         ids = (uid, uid) if uid >= 0 else (0, 0)
         skipped = confine.reshape(needed=needed, workdir=setup["workdir"],
-                                  hide=[*setup.get("hide", []), *[root] * checkout],
+                                  hide=[*setup.get("hide", []), *[root] * checkout, judges],
                                   readonly=[package], uid=ids[0], gid=ids[1])
         os.chdir(setup["workdir"])
     import torch
 
     torch.set_num_threads(1)  # --jobs N runs N children; one thread each keeps them fair
-    import importlib
-
     import matplotlib
 
     matplotlib.use("Agg")
-    from .registry import EXERCISES
+    from ..registry import declaration
 
-    importlib.import_module(f".{EXERCISES[setup['exercise']]}", __package__)
-    if setup.get("namespaces"):
-        # Imported now; the oracles' and judges' source (and its bytecode) goes blank in
-        # this child's view, so importlib.reload or exec of the file gives nothing back.
-        here = os.path.dirname(os.path.abspath(__file__))
-        cache = os.path.join(here, "__pycache__")
-        confine.blank_files(
-            [os.path.join(here, f) for f in sorted(os.listdir(here))
-             if f.startswith(("checks_", "compare")) and f.endswith(".py")]
-            + [os.path.join(cache, f) for f in
-               (sorted(os.listdir(cache)) if os.path.isdir(cache) else [])
-               if f.startswith(("checks_", "compare"))])
+    declaration(setup["exercise"])       # its probes; its judges never come here
     _limit(resource.RLIMIT_AS, _mapped_bytes() + int(setup["memory_mb"]) * 2**20)
     if uid >= 0 or setup.get("namespaces"):
         confine.drop_privileges(uid)
         if setup.get("namespaces"):
             # Dies with the process that made the namespaces (unshare, or the zygote's
             # fork): a new uid cleared that parent-death signal, so it is set again.
-            confine._libc.prctl(confine.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     else:
-        confine._libc.prctl(confine.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
     return skipped
 
 
-def _disarm_oracles() -> None:
-    """Take the grader's oracles and judges out of the grading modules this process loaded.
+class _IPython:
+    """``get_ipython()`` for a script Jupyter exported: magics and shell lines do nothing,
+    as in the notebook path, where they become ``pass``."""
 
-    The checks modules keep them beside the probes the child runs, and the child never
-    calls one; so a submission that reaches for them past the policy's static reading
-    (``importlib``, ``__import__``: only flagged) finds nothing to call.
-    """
-    from .registry import Exercise
+    def run_line_magic(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
-    for name, mod in list(sys.modules.items()):
-        if mod is None or not name.startswith(f"{__package__}."):
-            continue
-        for attr in [a for a in vars(mod) if a.startswith("oracle") or a == "CHECKS"]:
-            delattr(mod, attr)
-        ex = getattr(mod, "EXERCISE", None)
-        if isinstance(ex, Exercise):   # its probes stay (the same dict main() runs), no judges
-            vars(mod)["EXERCISE"] = Exercise(ex.id, ex.title, ex.tasks, [], ex.probes)
+    run_cell_magic = magic = system = getoutput = run_line_magic
 
 
 def main(argv: list[str]) -> None:
@@ -164,25 +156,25 @@ def main(argv: list[str]) -> None:
         os.setsid()
     except OSError:
         pass   # already a session leader (started without unshare)
-    channel = _Channel(int(argv[0]))
+    _stdin_from_devnull()
+    channel = _Channel(int(argv[0]), int(argv[1]))
     first = channel.receive()
     skipped = _setup(first["setup"])
     os.environ["GDCOURSE_GRADER_CHILD"] = "1"    # check(...) in the submission does nothing
-    import importlib
+    from ..registry import STANDARD_PROBES, declaration
+    from ..runtime import run_cells, run_probe
+    from ..wire import from_plain
 
-    from .registry import EXERCISES
-    from .runtime import run_cells, run_probe
-    from .wire import from_plain
-
-    checks = importlib.import_module(f".{EXERCISES[first['setup']['exercise']]}", __package__)
-    probes = checks.EXERCISE.probes
-    _disarm_oracles()
+    probes = {**STANDARD_PROBES, **getattr(declaration(first["setup"]["exercise"]),
+                                           "PROBES", {})}
     channel.send(first["nonce"], {"ready": True, "skipped": skipped})
 
     # The submission runs as a module of its own, so `if __name__ == "__main__":` blocks
     # (training scripts, check calls) stay quiet, as when a notebook is imported.
     module = types.ModuleType("submission")
+    ipython = _IPython()
     module.__dict__["display"] = lambda *a, **k: None   # notebooks call display() freely
+    module.__dict__["get_ipython"] = lambda: ipython
     sys.modules["submission"] = module
     while True:
         question = channel.receive()

@@ -21,29 +21,32 @@ capability (user namespace), and ``PR_SET_NO_NEW_PRIVS``, so no setuid helper gi
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import secrets
 import stat
 
-__all__ = ["join_cgroups", "reshape", "drop_privileges", "traversable"]
+from .libc import (
+    MNT_DETACH,
+    MS_BIND,
+    MS_NODEV,
+    MS_NOSUID,
+    MS_RDONLY,
+    MS_REC,
+    MS_REMOUNT,
+    PR_CAPBSET_DROP,
+    PR_SET_NO_NEW_PRIVS,
+    check,
+    libc,
+    mount,
+    prctl,
+    umount2,
+)
 
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC = 1, 2, 4, 32, 4096, 16384
-MNT_DETACH = 2
-PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE, PR_SET_PDEATHSIG = 38, 4, 1
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
+__all__ = ["join_cgroups", "reshape", "drop_privileges", "traversable", "blank_files"]
 
 
 def _mount(source: str, target: str, fstype: str | None, flags: int, data: str = "") -> None:
-    _check(_libc.mount(source.encode(), target.encode(),
-                       fstype.encode() if fstype else None, flags,
-                       data.encode() if data else None), f"mount {target}")
+    mount(source, target, fstype, flags, data)
 
 
 def join_cgroups(dirs: list[str]) -> None:
@@ -93,7 +96,7 @@ def _shadow(directory: str, keep: list[str], *, mode: str, stage: str,
         else:
             open(target, "w").close()
         _mount(mark, target, None, MS_BIND | MS_REC)
-        _check(_libc.umount2(mark.encode(), MNT_DETACH), f"umount {mark}")
+        check(umount2(mark), f"umount {mark}")
 
 
 def _inside(path: str, directory: str) -> bool:
@@ -111,7 +114,7 @@ def reshape(*, needed: list[str], workdir: str, hide: list[str], readonly: list[
         _mount("tmpfs", stage, "tmpfs", 0, "mode=0700")
         skipped = _reshape(needed, workdir, hide, readonly, uid, gid, stage)
     finally:
-        _libc.umount2(stage.encode(), MNT_DETACH)
+        umount2(stage, MNT_DETACH)
         os.rmdir(stage)
     # Shared scratch space would be a channel between classmates: a private one each.
     for scratch in ("/dev/shm", "/var/tmp"):
@@ -186,7 +189,7 @@ def drop_privileges(uid: int) -> None:
             raise SystemExit("could not give up root")
     else:
         _drop_capabilities()
-    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "PR_SET_NO_NEW_PRIVS")
+    check(prctl(PR_SET_NO_NEW_PRIVS, 1), "PR_SET_NO_NEW_PRIVS")
 
 
 def _drop_capabilities() -> None:
@@ -200,7 +203,7 @@ def _drop_capabilities() -> None:
                     ("inheritable", ctypes.c_uint32)]
 
     for cap in range(64):
-        if _libc.prctl(24, cap, 0, 0, 0) != 0:     # PR_CAPBSET_DROP; past the last cap: EINVAL
+        if prctl(PR_CAPBSET_DROP, cap) != 0:     # past the last capability: EINVAL
             break
     header, data = Header(0x20080522, 0), (Data * 2)()
-    _check(_libc.capset(ctypes.byref(header), data), "capset")
+    check(libc().capset(ctypes.byref(header), data), "capset")

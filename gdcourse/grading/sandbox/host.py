@@ -10,27 +10,27 @@ from __future__ import annotations
 import functools
 import os
 import signal
-import stat
 import subprocess
 import time
 from itertools import count
 
 from . import cgroup2
 
-__all__ = ["unshare_prefix", "nproc_limit", "namespaces_work", "cgroup_controllers", "make_cgroups",
-           "remove_cgroups", "kill_all", "remove_tree", "read_regular_file"]
+__all__ = ["unshare_prefix", "nproc_limit", "namespaces_work", "extra_namespaces",
+           "cgroup_controllers", "make_cgroups", "remove_cgroups", "kill_all", "remove_tree"]
 
 _V1 = "/sys/fs/cgroup"
 _serial = count()
-_PSEUDO_FS = ("/proc", "/sys", "/dev")
+EXTRA = ("ipc", "net")     # namespaces beyond mount and PID, each where the machine allows
 
 
-def unshare_prefix() -> list[str]:
-    """``unshare`` arguments for mount + PID namespaces (and a user namespace when not root);
-    the child becomes the namespace's first process, killed when ``unshare`` dies."""
+def unshare_prefix(extra: tuple[str, ...] = ()) -> list[str]:
+    """``unshare`` arguments for mount + PID namespaces (a user namespace when not root, and
+    ``extra`` ones: "ipc", "net"); the child becomes the namespace's first process, killed
+    when ``unshare`` dies."""
     user = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
-    return ["unshare", *user, "--mount", "--pid", "--fork", "--kill-child", "--mount-proc",
-            "--propagation", "private"]
+    return ["unshare", *user, "--mount", "--pid", *(f"--{e}" for e in extra), "--fork",
+            "--kill-child", "--mount-proc", "--propagation", "private"]
 
 
 @functools.cache
@@ -41,6 +41,21 @@ def namespaces_work() -> bool:
                               timeout=20).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
+
+
+@functools.cache
+def extra_namespaces() -> tuple[str, ...]:
+    """Which of ``EXTRA`` (its own IPC: no SysV segment or POSIX queue shared with the host
+    or a classmate; its own network: nothing but a loopback that is down) work here."""
+    found = []
+    for name in EXTRA:
+        try:
+            if subprocess.run([*unshare_prefix((name,)), "true"], capture_output=True,
+                              timeout=20).returncode == 0:
+                found.append(name)
+        except (OSError, subprocess.SubprocessError):
+            continue
+    return tuple(found)
 
 
 def nproc_limit() -> int:
@@ -258,42 +273,3 @@ def remove_tree(top: str) -> str:
     except OSError as err:
         return f"could not clean up {top}: {err.strerror}"
     return f"could not clean up {top}: {problems} entries left" if problems else ""
-
-
-def _pseudo_devices() -> set[int]:
-    found = {os.stat(p).st_dev for p in ("/proc", "/sys") if os.path.isdir(p)}
-    return found - {os.stat("/").st_dev}
-
-
-def read_regular_file(path: str, limit: int) -> bytes:
-    """The bytes of ``path``, which must be a regular file (not a link, not in /proc, /sys
-    or /dev) of at most ``limit`` bytes; read once. Raises OSError/ValueError saying why."""
-    if os.path.islink(path):
-        raise ValueError("is a symbolic link; submit the file itself")
-    real = os.path.realpath(path)
-    if any(real == p or real.startswith(p + "/") for p in _PSEUDO_FS):
-        raise ValueError("is a system file (/proc, /sys or /dev), not a submission")
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
-    except OSError as err:
-        if err.errno == 40:      # ELOOP: the last component is a symbolic link
-            raise ValueError("is a symbolic link; submit the file itself") from None
-        raise
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise ValueError("is not a regular file")
-        if st.st_dev in _pseudo_devices():
-            raise ValueError("is a system file (/proc, /sys or /dev), not a submission")
-        chunks, size = [], 0
-        while size <= limit:
-            block = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not block:
-                break
-            chunks.append(block)
-            size += len(block)
-        if size > limit:
-            raise ValueError(f"is larger than {limit // 2**20} MB")
-        return b"".join(chunks)
-    finally:
-        os.close(fd)

@@ -2,7 +2,8 @@
 
     Plan.choose("auto")  ->  the strongest mode this machine gives:
 
-    root, unshare works      per-child uid + mount/PID namespaces (+ cgroups where writable)
+    root, unshare works      per-child uid + mount/PID (+ IPC, network) namespaces
+                             (+ cgroups where writable)
     root, no unshare         per-child uid (+ cgroups)
     not root, unshare works  user + mount/PID namespaces (same uid outside, no capabilities)
     not root, no unshare     nothing beyond rlimits and a fresh directory
@@ -21,10 +22,11 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 
-from . import hostside, wire
-from .registry import call
-from .safetext import clean
-from .sandbox import Child
+from .. import wire
+from ..registry import call
+from ..safetext import clean
+from . import host
+from .process import Child
 from .zygote import Zygote
 
 __all__ = ["Plan", "preflight", "child_uid", "honest_child_problem"]
@@ -46,6 +48,7 @@ class Plan:
 
     by_uid: bool = False
     namespaces: bool = False
+    extra: tuple[str, ...] = ()        # namespaces beyond mount and PID: "ipc", "net"
     cgroups: tuple[str, ...] = ()
     notices: tuple[str, ...] = field(default_factory=tuple)
 
@@ -54,16 +57,18 @@ class Plan:
         root = os.geteuid() == 0
         if isolate == "none":
             return Plan(notices=(_GAPS["none"],))
-        ns = hostside.namespaces_work()
-        return Plan(by_uid=root, namespaces=ns, cgroups=hostside.cgroup_controllers(),
-                    notices=tuple(_gaps(root, ns, hostside.cgroup_controllers())))
+        ns = host.namespaces_work()
+        extra = host.extra_namespaces() if ns else ()
+        return Plan(by_uid=root, namespaces=ns, extra=extra, cgroups=host.cgroup_controllers(),
+                    notices=tuple(_gaps(root, ns, host.cgroup_controllers(), extra)))
 
     def with_notice(self, text: str) -> Plan:
         return replace(self, notices=(*self.notices, text))
 
     def describe(self) -> str:
         parts = (["a spare uid per child"] * self.by_uid
-                 + ["mount and PID namespaces"] * self.namespaces
+                 + [" and ".join(["mount", "PID", *(e.upper() for e in self.extra)])
+                    + " namespaces"] * self.namespaces
                  + [f"cgroups ({', '.join(self.cgroups)})"] * bool(self.cgroups))
         return "isolation: " + (", ".join(parts) or "rlimits and a fresh directory only")
 
@@ -85,17 +90,26 @@ _GAPS = {
     "same-uid": "not root: children run under the grader's uid (in their own user, mount "
                 "and PID namespaces), so files that uid may write outside the child's view "
                 "are not protected",
+    "no-ipc": "no IPC namespace here: children share the host's System V shared memory, "
+              "semaphores and message queues, a channel between classmates",
+    "no-net": "no network namespace here: children can reach the network and listeners on "
+              "this machine's loopback",
     "no-cgroups": "no cgroups: memory and process limits are per process (rlimits), not per "
                   "submission",
 }
 
 
-def _gaps(root: bool, ns: bool, cgroups: tuple[str, ...]) -> list[str]:
+def _gaps(root: bool, ns: bool, cgroups: tuple[str, ...],
+          extra: tuple[str, ...] = ()) -> list[str]:
     gaps = []
     if not ns:
         gaps.append(_GAPS["none"] if not root else _GAPS["no-ns"])
     elif not root:
         gaps.append(_GAPS["same-uid"])
+    if ns and "ipc" not in extra:
+        gaps.append(_GAPS["no-ipc"])
+    if ns and "net" not in extra:
+        gaps.append(_GAPS["no-net"])
     if not cgroups:
         gaps.append(_GAPS["no-cgroups"])
     return gaps
@@ -116,7 +130,8 @@ def honest_child_problem(plan: Plan, zygote: Zygote | None = None) -> str:
     """"" when an honest call-time import works under ``plan`` (in a child forked from
     ``zygote`` when given), else what went wrong."""
     child = Child(uid=child_uid() if plan.by_uid else -1, namespaces=plan.namespaces,
-                  cgroup_limits=plan.limits(2048) if plan.cgroups else {}, zygote=zygote)
+                  extra=plan.extra, cgroup_limits=plan.limits(2048) if plan.cgroups else {},
+                  zygote=zygote)
     deadline = time.monotonic() + 120
     try:
         ready = child.start({"exercise": "01", "memory_mb": 2048, "cpu_s": 120,
@@ -138,7 +153,7 @@ def honest_child_problem(plan: Plan, zygote: Zygote | None = None) -> str:
         child.finish_log()
 
 
-_ROOT = str(__import__("pathlib").Path(__file__).resolve().parents[2])
+_ROOT = str(__import__("pathlib").Path(__file__).resolve().parents[3])
 _checked: dict[Plan, Plan] = {}
 
 
@@ -149,7 +164,7 @@ def preflight(plan: Plan) -> Plan:
         return _checked[plan]
     candidates = [plan]
     if plan.namespaces:
-        candidates.append(replace(plan, namespaces=False,
+        candidates.append(replace(plan, namespaces=False, extra=(),
                                   notices=(*plan.notices, _GAPS["no-ns"])))
     if plan.by_uid or plan.namespaces:
         candidates.append(Plan(notices=(_GAPS["none"],)))

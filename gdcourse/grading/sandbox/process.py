@@ -2,7 +2,7 @@
 
 The grader and its child hold a conversation, one question at a time::
 
-    grader -> child   {"nonce": N0, "setup": {...}}       limits, mounts, uid (no student code yet)
+    grader -> child   {"nonce": N0, "setup": {...}}   limits, mounts, uid (no student code yet)
     child  -> grader  {"nonce": N0, "ready": true}
     grader -> child   {"nonce": N1, "cells": [...]}       the student's own code
     child  -> grader  {"nonce": N1, "problems": [...]}
@@ -40,15 +40,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from . import hostside
-from .safetext import clean
+from ..safetext import clean
+from . import host
 from .zygote import SETUP_FAILED, Forked, Zygote
 
 __all__ = ["Child", "Answer", "MAX_LINE", "child_env"]
 
 _BOOT = ("import sys; sys.path.insert(0, {root!r}); "
-         "from gdcourse.grading.child import main; main(sys.argv[1:])")
-_ROOT = str(Path(__file__).resolve().parents[2])
+         "from gdcourse.grading.sandbox.child import main; main(sys.argv[1:])")
+_ROOT = str(Path(__file__).resolve().parents[3])
 MAX_LINE = 16 * 2**20       # one line; a longer one is dropped unread
 LOG_TAIL = 4000
 
@@ -68,6 +68,7 @@ class Child:
 
     uid: int = -1
     namespaces: bool = False
+    extra: tuple[str, ...] = ()    # further namespaces where the machine allows: ipc, net
     cgroup_limits: dict[str, str] = field(default_factory=dict)
     malformed: int = 0          # lines that are not JSON objects
     unasked: int = 0            # JSON lines that answered no question
@@ -78,6 +79,7 @@ class Child:
     cgroups: list[str] = field(default_factory=list)
     _log: IO[bytes] | None = None
     _read_fd: int = -1
+    _ask_fd: int = -1              # the write end of the question pipe
     _buf: bytearray = field(default_factory=bytearray)
     _skipping: bool = False
 
@@ -85,7 +87,7 @@ class Child:
         self.workdir = tempfile.mkdtemp(prefix="gdcourse-grade-")
         if self.uid >= 0:
             os.chown(self.workdir, self.uid, self.uid)
-        self.cgroups = hostside.make_cgroups(self.cgroup_limits)
+        self.cgroups = host.make_cgroups(self.cgroup_limits)
         answer = self._launch(setup, deadline, fork=self.zygote is not None)
         if answer.data is None and isinstance(self.proc, Forked) \
                 and self.proc.returncode == SETUP_FAILED:
@@ -93,8 +95,7 @@ class Child:
             # this child starts fresh instead, in the same directory and cgroups.
             self.fallback = "its fork could not box the child in: " + self.output()[-200:]
             self._read_fd = _close(self._read_fd)
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()
+            self._ask_fd = _close(self._ask_fd)
             self.proc = None
             self.finish_log()
             answer = self._launch(setup, deadline, fork=False)
@@ -103,51 +104,46 @@ class Child:
     def _launch(self, setup: dict[str, Any], deadline: float, *, fork: bool) -> Answer:
         self._log = tempfile.TemporaryFile()
         self._read_fd, write_fd = os.pipe()
+        ask_read, self._ask_fd = os.pipe()
         try:
             if fork:
-                self.proc = self._fork(write_fd, deadline)
+                self.proc = self._fork(ask_read, write_fd, deadline)
             if self.proc is None:
-                prefix = hostside.unshare_prefix() if self.namespaces else []
+                prefix = host.unshare_prefix(self.extra) if self.namespaces else []
                 cmd = [*prefix, sys.executable, "-I", "-c", _BOOT.format(root=_ROOT),
-                       str(write_fd)]
+                       str(write_fd), str(ask_read)]
                 self.proc = subprocess.Popen(
-                    cmd, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT,
-                    cwd=self.workdir, env=child_env(self.workdir), pass_fds=(write_fd,),
-                    start_new_session=True)
+                    cmd, stdin=subprocess.DEVNULL, stdout=self._log,
+                    stderr=subprocess.STDOUT, cwd=self.workdir, env=child_env(self.workdir),
+                    pass_fds=(write_fd, ask_read), start_new_session=True)
         finally:
             os.close(write_fd)
-        assert self.proc.stdin is not None
-        os.set_blocking(self.proc.stdin.fileno(), False)
+            os.close(ask_read)
+        os.set_blocking(self._ask_fd, False)
         os.set_blocking(self._read_fd, False)
         return self.ask({"setup": {**setup, "workdir": self.workdir, "uid": self.uid,
                                    "cgroups": self.cgroups}}, deadline)
 
-    def _fork(self, write_fd: int, deadline: float) -> Forked | None:
+    def _fork(self, ask_read: int, write_fd: int, deadline: float) -> Forked | None:
         """This child forked by the zygote, or None (``fallback`` says why)."""
         assert self.zygote is not None and self._log is not None
-        stdin_r, stdin_w = os.pipe()
-        writer = open(stdin_w, "wb", buffering=0)
         spawn = {"namespaces": self.namespaces, "workdir": self.workdir,
-                 "env": child_env(self.workdir), "user": os.geteuid() != 0}  # as unshare
-        try:
-            forked = self.zygote.spawn(spawn, (stdin_r, write_fd, self._log.fileno()),
-                                       writer, deadline)
-        finally:
-            os.close(stdin_r)
+                 "env": child_env(self.workdir), "user": os.geteuid() != 0,  # as unshare
+                 "ipc": "ipc" in self.extra, "net": "net" in self.extra}
+        forked = self.zygote.spawn(spawn, (ask_read, write_fd, self._log.fileno()), deadline)
         if isinstance(forked, str):
-            writer.close()
             self.fallback = forked
             return None
         return forked
 
     def ask(self, question: dict[str, Any], deadline: float) -> Answer:
         """Send ``question`` with a fresh nonce; the child's answer to it, or why none."""
-        assert self.proc is not None and self.proc.stdin is not None
+        assert self.proc is not None
         self._drain()                        # whatever came before the question is junk
         nonce = secrets.token_hex(16)
         out = memoryview(json.dumps({"nonce": nonce, **question}, separators=(",", ":"),
                                     allow_nan=True).encode() + b"\n")
-        stdin = self.proc.stdin.fileno()
+        stdin = self._ask_fd
         with selectors.DefaultSelector() as sel:
             sel.register(self._read_fd, selectors.EVENT_READ)
             if out:
@@ -251,20 +247,15 @@ class Child:
         notes: list[str] = []
         if isinstance(self.proc, Forked):
             self.proc.kill_tree()
-            hostside.kill_all(None, self.uid, self.cgroups)
+            host.kill_all(None, self.uid, self.cgroups)
         elif self.proc is not None:
-            hostside.kill_all(self.proc, self.uid, self.cgroups)
-        if self.proc is not None:
-            if self.proc.stdin is not None:
-                try:
-                    self.proc.stdin.close()
-                except OSError:
-                    pass
+            host.kill_all(self.proc, self.uid, self.cgroups)
+        self._ask_fd = _close(self._ask_fd)
         if self._read_fd >= 0:
             os.close(self._read_fd)
             self._read_fd = -1
-        for problem in (hostside.remove_cgroups(self.cgroups),
-                        hostside.remove_tree(self.workdir) if self.workdir else ""):
+        for problem in (host.remove_cgroups(self.cgroups),
+                        host.remove_tree(self.workdir) if self.workdir else ""):
             if problem:
                 notes.append(problem)
         return notes

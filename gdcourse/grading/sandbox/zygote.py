@@ -29,16 +29,16 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from . import hostside
+from . import host
 
 __all__ = ["Zygote", "Forked", "Pool", "SETUP_FAILED"]
 
 _BOOT = ("import sys; sys.path.insert(0, {root!r}); "
-         "from gdcourse.grading.zygote_main import serve; serve(int(sys.argv[1]), "
+         "from gdcourse.grading.sandbox.zygote_main import serve; serve(int(sys.argv[1]), "
          "int(sys.argv[2]))")
-_ROOT = str(Path(__file__).resolve().parents[2])
+_ROOT = str(Path(__file__).resolve().parents[3])
 START_TIMEOUT = 120.0
 SETUP_FAILED = 71       # exit code: a zygote's fork could not box the child in (see its log)
 
@@ -47,8 +47,8 @@ class Forked:
     """A child forked by a zygote, answering the part of ``subprocess.Popen`` that
     ``sandbox.Child`` uses; its exit code comes from the zygote that reaps it."""
 
-    def __init__(self, zygote: Zygote, pid: int, stdin: IO[bytes]):
-        self.zygote, self.pid, self.stdin = zygote, pid, stdin
+    def __init__(self, zygote: Zygote, pid: int):
+        self.zygote, self.pid = zygote, pid
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
@@ -113,10 +113,10 @@ class Zygote:
     def alive(self) -> bool:
         return self.proc.poll() is None and not self._sock._closed  # type: ignore[attr-defined]
 
-    def spawn(self, spawn: dict[str, Any], fds: tuple[int, int, int], writer: IO[bytes],
+    def spawn(self, spawn: dict[str, Any], fds: tuple[int, int, int],
               deadline: float) -> Forked | str:
-        """Fork a child given ``fds`` (its stdin, result pipe and log; the caller closes
-        its copies) and talked to through ``writer``; or why the zygote could not."""
+        """Fork a child given ``fds`` (its question pipe, answer pipe and log; the caller
+        closes its copies); or why the zygote could not."""
         if not self.ready(deadline):
             return self.problem or "it is gone"
         try:
@@ -130,7 +130,7 @@ class Zygote:
             self.problem = "it did not fork: " + self.log_tail()
             self.close()
             return self.problem
-        return Forked(self, answer["pid"], writer)
+        return Forked(self, answer["pid"])
 
     def send(self, message: dict[str, Any]) -> None:
         try:
@@ -213,4 +213,4 @@ class Pool:
     def close(self) -> None:
         while not self._free.empty():
             self._free.get().close()
-        hostside.remove_tree(self._home)
+        host.remove_tree(self._home)

@@ -6,24 +6,23 @@ pool exists to be lost in a fork; each child sets its own threads), and it is no
 so no child of the grader's uid can read or patch it. Requests come over a Unix socket,
 each fork request with the child's three descriptors:
 
-    grader -> zygote  {"spawn": {...}} + [stdin, result pipe, log]   fork the child
+    grader -> zygote  {"spawn": {...}} + [questions, answers, log]   fork the child
     zygote -> grader  {"pid": P}
     grader -> zygote  {"kill": true}            SIGKILL P (and its group) while unreaped
     zygote -> grader  {"exit": CODE}            P reaped (CODE > 128: killed by CODE - 128)
 
 With namespaces, P does what ``unshare --mount --pid --fork --kill-child --mount-proc
---propagation private`` (plus ``--user --map-root-user`` when not root) did for a fresh
-child: unshare, fork the namespace's first process (killed when P dies), wait for it and
-exit with its status. Without namespaces P is the child itself. Either way the child then
-runs ``child.main``, exactly as a freshly started interpreter would: the setup question
-joins the cgroups, lowers the limits, reshapes the file system and drops privileges.
+--propagation private`` (plus ``--ipc --net`` where the machine allows them, and ``--user
+--map-root-user`` when not root) does for a fresh child: unshare, fork the namespace's
+first process (killed when P dies), wait for it and exit with its status. Without
+namespaces P is the child itself. Either way the child then runs ``child.main``, exactly
+as a freshly started interpreter would: the setup question joins the cgroups, lowers the
+limits, reshapes the file system and drops privileges. Its questions come on their own
+descriptor; its stdin is /dev/null.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import importlib
 import json
 import os
 import select
@@ -32,20 +31,26 @@ import socket
 import sys
 from typing import Any
 
+from .libc import (
+    CLONE_NEWIPC,
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    CLONE_NEWUSER,
+    MS_NODEV,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_PRIVATE,
+    MS_REC,
+    PR_SET_DUMPABLE,
+    PR_SET_PDEATHSIG,
+    mount,
+    prctl,
+    unshare,
+)
 from .zygote import SETUP_FAILED
 
 __all__ = ["serve", "SETUP_FAILED"]
-
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
 def _preload() -> None:
@@ -56,19 +61,21 @@ def _preload() -> None:
 
     matplotlib.use("Agg")
 
-    from . import child, confine, runtime, wire  # noqa: F401
-    from .registry import EXERCISES
+    from .. import registry, runtime, wire  # noqa: F401
+    from . import child, confine  # noqa: F401
 
-    for name in EXERCISES.values():
-        importlib.import_module(f".{name}", __package__)
+    # The exercises' declarations and probes only: no judge or oracle is ever imported
+    # here, so no fork of this process holds one.
+    for ex_id in registry.exercise_ids():
+        registry.declaration(ex_id)
 
 
 def serve(fd: int, grader: int) -> None:
     """The zygote's life: preload, then fork a child per request until the grader goes."""
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != grader:
         os._exit(0)
-    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    prctl(PR_SET_DUMPABLE, 0)
     sock = socket.socket(fileno=fd)
     _preload()
     sock.send(json.dumps({"ready": True, "threads": len(os.listdir("/proc/self/task")),
@@ -93,6 +100,12 @@ def serve(fd: int, grader: int) -> None:
             try:
                 sock.close()
                 _first(request["spawn"], fds)
+            except BaseException as err:     # said in the child's log, for the grader
+                try:
+                    for fd in (fds[2], 2):
+                        os.write(fd, f"zygote: {type(err).__name__}: {err}\n".encode())
+                except OSError:
+                    pass
             finally:
                 os._exit(SETUP_FAILED)
         for f in fds:
@@ -137,20 +150,22 @@ def _kill(pid: int) -> None:
 def _first(spawn: dict[str, Any], fds: list[int]) -> None:
     """P: a session of its own, dies with the zygote; with namespaces, unshare and fork."""
     os.setsid()
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    prctl(PR_SET_DUMPABLE, 1)
     if not spawn["namespaces"]:
         _child(spawn, fds)
     try:
         uid, gid = os.getuid(), os.getgid()
         user = CLONE_NEWUSER if spawn.get("user") else 0
-        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | user), "unshare")
+        extra = (CLONE_NEWIPC if spawn.get("ipc") else 0) | (CLONE_NEWNET if spawn.get("net")
+                                                             else 0)
+        unshare(CLONE_NEWNS | CLONE_NEWPID | user | extra)
         if user:
             for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"),
                                ("gid_map", f"0 {gid} 1")):
                 with open(f"/proc/self/{name}", "w") as out:
                     out.write(text)
-        _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount /")
+        mount(None, "/", None, MS_REC | MS_PRIVATE)
     except OSError as err:
         os.write(fds[2], f"zygote: cannot make namespaces: {err}\n".encode())
         os._exit(SETUP_FAILED)
@@ -183,20 +198,24 @@ def _forget_matplotlib_dirs() -> None:
 
 def _child(spawn: dict[str, Any], fds: list[int]) -> None:
     """The child: its descriptors, /proc, directory, environment; then ``child.main``."""
-    stdin, result, log = fds
+    questions, result, log = fds
     try:
         if spawn["namespaces"]:
             # The namespace's first process: killed when P dies (P is killed by the grader).
-            _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-            _check(_libc.mount(b"none", b"/proc", None, MS_REC | MS_PRIVATE, None),
-                   "mount /proc private")
-            _check(_libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NOEXEC | MS_NODEV,
-                               None), "mount proc")
-        os.dup2(stdin, 0)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.dup2(result, 3)
-        os.closerange(4, os.sysconf("SC_OPEN_MAX"))   # the zygote's socket among them
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            mount(None, "/proc", None, MS_REC | MS_PRIVATE)
+            mount("proc", "/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV)
+        # stdin is /dev/null (input() meets EOF at once); the grader's questions come on
+        # their own descriptor, the answers go out on another.
+        # First out of the way of 0-4 (a source may sit where another one goes), then in.
+        import fcntl
+
+        null = os.open(os.devnull, os.O_RDONLY)
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 16) for fd in (null, log, log, result,
+                                                               questions)]
+        for target, fd in enumerate(high):
+            os.dup2(fd, target)
+        os.closerange(5, os.sysconf("SC_OPEN_MAX"))   # the zygote's socket among them
         os.chdir(spawn["workdir"])
     except OSError as err:
         os.write(log, f"zygote: cannot start the child: {err}\n".encode())
@@ -213,5 +232,5 @@ def _child(spawn: dict[str, Any], fds: list[int]) -> None:
     sys.argv = ["-c", "3"]               # reseeds itself at fork)
     from .child import main
 
-    main(["3"])
+    main(["3", "4"])
     os._exit(0)
