@@ -125,7 +125,7 @@ check("04", tanh, sigmoid)
 # %% [markdown]
 # ## Check everything
 #
-# The last check builds `sigmoid(tanh(x) * exp(x / 2)) + log(x * x + 1)` from your
+# The last check builds `sigmoid(tanh(x) * exp(x * 0.5)) + log(x * x + 1)` from your
 # functions and compares the gradient `backward()` finds with torch autograd.
 
 # %%

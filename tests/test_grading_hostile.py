@@ -343,9 +343,14 @@ def test_remove_tree_handles_1500_levels(tmp_path):
     os.close(os.open("f", os.O_CREAT | os.O_WRONLY, dir_fd=fd))
     os.close(fd)
     os.symlink("/etc", top / "link")           # removed, never followed
-    with pytest.raises(RecursionError):
-        shutil.rmtree(top)                     # what cleaned up before
-    assert remove_tree(str(top)) == ""
+    # What matters on every Python (shutil.rmtree recursed up to early 3.12, not since):
+    # the grader's own clean-up goes any depth with a stack far too small to recurse it.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(150)
+    try:
+        assert remove_tree(str(top)) == ""
+    finally:
+        sys.setrecursionlimit(limit)
     assert not top.exists() and os.path.isdir("/etc")
 
 

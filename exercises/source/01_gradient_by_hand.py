@@ -8,6 +8,11 @@
 # and checked against `torch.func.grad`.
 #
 # Fill in each `raise NotImplementedError(...)` and run the check cell under it.
+#
+# **By hand means by hand.** The grader reads your code: in `grad_by_hand` and
+# `grad_line_by_hand`, autograd (`.backward()`, `torch.autograd`) and `torch.func` score 0
+# for that task, and `check()` tells you so before you hand it in. The grader also runs
+# your functions on data drawn afresh, so they must work for any inputs of the same kind.
 
 # %%
 import torch

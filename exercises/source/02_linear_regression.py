@@ -14,6 +14,10 @@
 # Fill in each function where it says `raise NotImplementedError(...)`, then run the
 # check cell under it. The checks compare your answers with exact results (the formula,
 # the same steps taken by the grader, least squares), so they tell you *what* differs.
+#
+# **Descend, do not solve.** `fit_linear` takes gradient-descent steps: the grader reads
+# your code, and a solver in it (`lstsq`, `solve`, `pinv`, an inverse) scores 0 for that
+# task; `check()` tells you so before you hand it in.
 
 # %%
 import torch
