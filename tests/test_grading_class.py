@@ -11,7 +11,9 @@ import textwrap
 import pytest
 
 from gdcourse.cli import main
-from gdcourse.grading import runner
+from gdcourse.grading import get_exercise, runner
+
+FULL = get_exercise("02").max_points      # what the class is graded on (public checks)
 
 HEAD = "import torch\nimport gdcourse as gd\nfrom gdcourse.grading import check\n"
 LINEAR = """
@@ -225,7 +227,7 @@ def test_every_score(graded):
     by_name, expected, _ = graded
     got = {name: by_name[name]["score"] for name in expected}
     assert got == expected
-    assert all(s["max_score"] == 6 for s in by_name.values())
+    assert all(s["max_score"] == FULL for s in by_name.values())
 
 
 def test_csv_has_every_submission(graded):
@@ -274,7 +276,7 @@ def test_a_hostile_result_channel_is_ignored_and_reported(graded):
     by_name, _, root = graded
     assert "ignored 1 malformed line(s) on the result channel" in _report(
         root, "h_breaks_the_channel_parser.py")
-    assert by_name["h_breaks_the_channel_parser.py"]["score"] == 6
+    assert by_name["h_breaks_the_channel_parser.py"]["score"] == FULL
 
 
 def test_memory_hog_fails_with_a_reason(graded):
@@ -311,7 +313,7 @@ def test_spawned_processes_are_all_killed(graded):
 
 def test_file_attacks_change_nothing(graded):
     by_name, expected, root = graded
-    assert by_name["s0_correct.py"]["score"] == 6          # its file was deleted (or not)
+    assert by_name["s0_correct.py"]["score"] == FULL          # its file was deleted (or not)
     assert (root / "class.csv").read_text().startswith("submission,")
 
 

@@ -21,11 +21,14 @@ from pathlib import Path
 import pytest
 
 from gdcourse.errors import InvalidArgumentError
-from gdcourse.grading import grade, load_hidden
+from gdcourse.grading import get_exercise, grade, load_hidden
 from gdcourse.grading.sandbox import isolation
 from gdcourse.grading.sandbox.host import remove_tree
 
 ROOT = Path(__file__).resolve().parents[1]
+FULL = get_exercise("02").max_points                       # 02, public checks
+WITH_HIDDEN = FULL + sum(c.points for c in load_hidden(ROOT / "exercises" / "hidden", "02"))
+LINEAR = sum(c.points for c in get_exercise("02").checks if c.task == "linear")
 SOLUTION_02 = (ROOT / "exercises" / "source" / "02_linear_regression.py").read_text()
 MARKER = "HIDDEN-MARKER-7731"
 HEAD = "import torch\nimport gdcourse as gd\n"
@@ -282,9 +285,10 @@ def _by_task(result) -> dict[str, float]:
 
 def test_call_time_imports_score_full_marks_by_default(hostile):
     results, notices = hostile
-    assert results["02_classmate.py"].score == 10
+    assert results["02_classmate.py"].score == WITH_HIDDEN
     r = results["02_imports_at_call_time.py"]
-    assert r.score == r.max_score == 10, [(c.name, c.hint) for c in r.checks if not c.passed]
+    assert r.score == r.max_score == WITH_HIDDEN, [(c.name, c.hint) for c in r.checks
+                                                   if not c.passed]
     if os.geteuid() == 0:
         assert not any("stepping down" in n for n in notices), notices
 
@@ -303,7 +307,7 @@ def test_without_namespaces_the_grader_steps_down_and_says_so(tmp_path, monkeypa
     sub = _write(tmp_path, "02_imports.py", CALL_TIME_IMPORTS)
     notices: list[str] = []
     (r,) = grade([sub], notice=notices.append, timeout=60)
-    assert r.score == r.max_score == 6, [(c.name, c.hint) for c in r.checks]
+    assert r.score == r.max_score == FULL, [(c.name, c.hint) for c in r.checks]
     if os.geteuid() == 0 and _others_cannot_reach(sys.base_prefix):
         assert any("stepping down" in n for n in notices)
         assert any("stepping down" in n for n in r.notes)       # in every report too
@@ -328,7 +332,7 @@ def test_surrogates_and_escapes_are_cleaned_on_arrival(hostile):
 
 def test_deeply_nested_directories_do_not_stop_anything(hostile):
     r = hostile[0]["02_nested_dirs.py"]
-    assert r.score == r.max_score == 10
+    assert r.score == r.max_score == WITH_HIDDEN
     assert not any("clean up" in n for n in r.notes)
 
 
@@ -508,7 +512,7 @@ for _ in range(20):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          timeout=300)
     score, grew_mb = out.stdout.split()[-2:]
-    assert float(score) == 6 and int(grew_mb) < 100, out.stdout + out.stderr
+    assert float(score) == FULL and int(grew_mb) < 100, out.stdout + out.stderr
 
 
 def test_busy_processes_do_not_cost_a_classmate_points(tmp_path):
@@ -526,7 +530,7 @@ def linear(X, params):
     # Sleeps first, so that its checks run while the hog's 60 processes are busy.
     honest = _write(tmp_path, "02_honest.py", "import time\ntime.sleep(4)\n" + HONEST)
     results = grade([hog, honest], jobs=2, timeout=20, check_timeout=1)
-    assert results[1].score == 6, [(c.name, c.hint) for c in results[1].checks]
+    assert results[1].score == FULL, [(c.name, c.hint) for c in results[1].checks]
 
 
 def test_restarts_share_one_time_budget(tmp_path):
@@ -589,7 +593,7 @@ for pid in os.listdir("/proc"):
 """)
     _past_the_reading(monkeypatch)
     (r,) = grade([killer], timeout=60)
-    assert r.score == 2 and "opened the memory" not in r.output
+    assert r.score == LINEAR and "opened the memory" not in r.output
     assert any("isolation:" in n and "not root" in n for n in r.notes)
 
 
@@ -616,7 +620,7 @@ subprocess.Popen([sys.executable, "-c", code, "987655"], env={}, start_new_sessi
     honest = _write(tmp_path, "02_honest.py", HONEST)
     _past_the_reading(monkeypatch)
     results = grade([escaper, honest], jobs=1, timeout=60)
-    assert [r.score for r in results] == [2, 6]
+    assert [r.score for r in results] == [LINEAR, FULL]
     time.sleep(1)
     left = [p for p in os.listdir("/proc") if p.isdigit() and _has(p, b"987655")]
     assert left == []
@@ -649,7 +653,7 @@ def test_isolation_none_says_what_it_cannot_isolate(tmp_path, monkeypatch):
     _no_tamper_check(monkeypatch)
     sub = _write(tmp_path, "02_honest.py", HONEST)
     (r,) = grade([sub], isolate="none", timeout=60)
-    assert r.score == 6 and any(n.startswith("isolation: isolation none") for n in r.notes)
+    assert r.score == FULL and any(n.startswith("isolation: isolation none") for n in r.notes)
 
 
 def test_check_tells_the_student_about_forbidden_apis(tmp_path, capsys):
