@@ -71,11 +71,14 @@ _WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 def freeze_widgets(nb: nbformat.NotebookNode) -> int:
-    """Replace each widget (tqdm's progress bars) by the text of its last state.
+    """Replace each widget by what a page without a kernel can show; returns the count.
 
-    A widget needs JavaScript from a CDN to draw, so offline the page would show nothing
-    where the student's Jupyter showed a bar; this writes that bar as text,
-    ``train:  83%|████████▎ | 829/1000 [00:00<00:00, 7558.22step/s]``. Returns the count.
+    A widget needs JavaScript from a CDN and a kernel to draw, so offline the page would
+    show nothing where the student's Jupyter showed it. An output that carries its own
+    static view besides the widget (the lr explorer: text/html with an image, image/png)
+    keeps that view and loses only the widget. tqdm's progress bars carry none: each is
+    written as the text of its last state,
+    ``train:  83%|████████▎ | 829/1000 [00:00<00:00, 7558.22step/s]``.
 
     The count is the progress value's, not the text's: tqdm sets the value at every draw,
     its close included, but the text only at a redraw, so a bar closed between redraws
@@ -91,9 +94,12 @@ def freeze_widgets(nb: nbformat.NotebookNode) -> int:
             view = out.get("data", {}).get(_WIDGET)
             if view is None:
                 continue
+            frozen += 1
+            if set(out["data"]) - {_WIDGET, "text/plain"}:  # a static view of its own
+                del out["data"][_WIDGET]
+                continue
             text = _bar_text(view.get("model_id", ""), state) or out["data"].get("text/plain", "")
             out["data"] = {"text/plain": text}
-            frozen += 1
     return frozen
 
 

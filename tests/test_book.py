@@ -276,6 +276,27 @@ def test_checks_pass_on_a_sound_page(tiny, browser):
     assert page_problems(seen, repo_path="lectures/98_fine.ipynb", images=2) == []
 
 
+def test_a_widget_with_a_static_view_keeps_it():
+    """The lr explorer's output carries a static view for pages without a kernel (an image
+    in text/html, image/png): the book keeps it and drops only the widget; a progress bar,
+    which has none, becomes text."""
+    view = {"version_major": 2, "version_minor": 0, "model_id": "m1"}
+    explorer = {"application/vnd.jupyter.widget-view+json": view, "text/plain": "no kernel",
+                "text/html": '<img src="data:image/png;base64,iVBOR" alt="curves">',
+                "image/png": "iVBOR"}
+    bar = {"application/vnd.jupyter.widget-view+json": dict(view, model_id="m2"),
+           "text/plain": "HBox()"}
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x", outputs=[
+        nbformat.v4.new_output("display_data", data=dict(explorer)),
+        nbformat.v4.new_output("display_data", data=bar)])]
+    assert build.freeze_widgets(nb) == 2
+    kept, frozen = nb.cells[0].outputs
+    assert kept.data == {k: v for k, v in explorer.items()
+                         if k != "application/vnd.jupyter.widget-view+json"}
+    assert frozen.data == {"text/plain": "HBox()"}  # no widget state: the bar's own text
+
+
 def test_bars_show_their_true_end(tiny):
     html, runs = tiny
     assert not runs["97_bars.ipynb"].errors
