@@ -28,7 +28,7 @@ from gdcourse.grading.sandbox.host import remove_tree
 ROOT = Path(__file__).resolve().parents[1]
 FULL = get_exercise("02").max_points                       # 02, public checks
 WITH_HIDDEN = FULL + sum(c.points for c in load_hidden(ROOT / "exercises" / "hidden", "02"))
-LINEAR = sum(c.points for c in get_exercise("02").checks if c.task == "linear")
+LINEAR_POINTS = sum(c.points for c in get_exercise("02").checks if c.task == "linear")
 SOLUTION_02 = (ROOT / "exercises" / "source" / "02_linear_regression.py").read_text()
 MARKER = "HIDDEN-MARKER-7731"
 HEAD = "import torch\nimport gdcourse as gd\n"
@@ -593,7 +593,7 @@ for pid in os.listdir("/proc"):
 """)
     _past_the_reading(monkeypatch)
     (r,) = grade([killer], timeout=60)
-    assert r.score == LINEAR and "opened the memory" not in r.output
+    assert r.score == LINEAR_POINTS and "opened the memory" not in r.output
     assert any("isolation:" in n and "not root" in n for n in r.notes)
 
 
@@ -620,7 +620,7 @@ subprocess.Popen([sys.executable, "-c", code, "987655"], env={}, start_new_sessi
     honest = _write(tmp_path, "02_honest.py", HONEST)
     _past_the_reading(monkeypatch)
     results = grade([escaper, honest], jobs=1, timeout=60)
-    assert [r.score for r in results] == [LINEAR, FULL]
+    assert [r.score for r in results] == [LINEAR_POINTS, FULL]
     time.sleep(1)
     left = [p for p in os.listdir("/proc") if p.isdigit() and _has(p, b"987655")]
     assert left == []
