@@ -160,6 +160,47 @@ def test_the_grading_package_anywhere_costs_every_task(trick):
     assert "grading package" in found[ANY][0]
 
 
+# Attacks on the new reading itself, tried before it was done (see the issue note).
+@pytest.mark.parametrize("trick", [
+    "g = getattr\nm = g(torch, 'op' + 'tim')",                  # getattr passed around
+    "o = open\nq = o(4)",
+    "import gdcourse as gd\nm = gd.importlib.import_module('torch.optim')",  # via a module
+    "import os\nm = os.sys.modules['torch']",
+    "torch.__setattr__('zeros', torch.ones)",
+    "import timeit\ntimeit.timeit('import torch.optim', number=1)",   # code in a string
+    "import sys\nsys.path.insert(0, '.')",                     # then import a written file
+    "from pathlib import Path\nq = Path('/pr' + 'oc/self/fd/4').read_bytes()",
+    "import cProfile\ncProfile.run('x = 1')",
+    "s = torch.jit.CompilationUnit('def f(x):\\n    return x')",
+])
+def test_second_thoughts_are_refused_too(trick):
+    source = f"import torch\n{trick}\nclass Momentum:\n    pass\nclass Adam:\n    pass\n"
+    found = refused([source], "06")
+    assert list(found) == [ANY], (trick, found)
+
+
+@pytest.mark.parametrize("source, task", [
+    # a container the task reads, filled by a method call or a helper at top level
+    ("import torch\nFUNCS = []\nFUNCS.append(torch.optim.SGD)\n"
+     "class Momentum:\n    def __init__(s, p, **k):\n        s.o = FUNCS[0](p, lr=1)\n",
+     "Momentum"),
+    ("import torch\nFUNCS = {}\ndef register(d):\n    d['f'] = torch.optim.Adam\n"
+     "register(FUNCS)\nclass Adam:\n    def __init__(s, p, **k):\n"
+     "        s.o = FUNCS['f'](p)\n", "Adam"),
+    # rebinding a torch function the task calls
+    ("import torch\ntorch.zeros_like = torch.optim.SGD\nclass Momentum:\n"
+     "    def __init__(s, p, **k):\n        s.o = torch.zeros_like(p)\n", "Momentum"),
+])
+def test_what_a_task_reads_is_followed_to_where_it_is_filled(source, task):
+    assert task in refused([source], "06")
+
+
+def test_02_the_librarys_own_closed_forms_are_solvers_too():
+    source = ("import gdcourse as gd\ndef fit_linear(X, y, *, lr, steps, seed):\n"
+              "    return gd.least_squares(X, y)\n")
+    assert "fit_linear" in refused([source], "02")
+
+
 def test_allowed_uses_are_not_refused():
     source = ("import torch\nimport gdcourse as gd\nfrom gdcourse.grading import check\n"
               "class Momentum:\n    pass\n"

@@ -57,8 +57,13 @@ DYNAMIC_APIS = ("importlib", "imp", "_imp", "ctypes", "_ctypes", "cffi", "gc", "
                 "threading.setprofile", "multiprocessing", "pty", "pkgutil", "zipimport",
                 "pydoc", "__main__", "submission", "posix", "_posixsubprocess", "torch.ops",
                 "torch.classes", "torch.library", "torch.utils.cpp_extension", "torch.load",
-                "torch.hub", "torch.jit.load", "numpy.load", "_frozen_importlib",
-                "_frozen_importlib_external", "tracemalloc", "faulthandler", "weakref")
+                "torch.hub", "torch.jit", "torch.package", "torch.serialization", "numpy.load",
+                "_frozen_importlib", "_frozen_importlib_external", "tracemalloc",
+                "faulthandler", "weakref", "pandas.read_pickle", "shelve", "joblib", "timeit",
+                "pdb", "bdb", "trace", "profile", "cProfile", "doctest", "site", "sys.path",
+                "asyncio.subprocess", "asyncio.create_subprocess_exec",
+                "asyncio.create_subprocess_shell", "io.open", "os.sendfile", "os.splice",
+                "os.copy_file_range")
 DYNAMIC_PREFIXES = ("os.exec", "os.spawn", "os.posix_spawn")
 DYNAMIC_ATTRS = {"__globals__", "__closure__", "__code__", "__dict__", "__subclasses__",
                  "__mro__", "__bases__", "__base__", "__getattribute__", "__builtins__",
@@ -66,7 +71,14 @@ DYNAMIC_ATTRS = {"__globals__", "__closure__", "__code__", "__dict__", "__subcla
                  "__reduce__", "__reduce_ex__", "__defaults__", "__kwdefaults__",
                  "__traceback__", "f_globals", "f_locals", "f_back", "f_builtins", "f_code",
                  "tb_frame", "tb_next", "gi_frame", "gi_code", "cr_frame", "ag_frame",
-                 "co_code", "co_consts"}
+                 "co_code", "co_consts",
+                 # a module reached as another module's attribute (gd.importlib, os.sys)
+                 "sys", "importlib", "import_module", "ctypes", "gc", "inspect", "builtins",
+                 "subprocess", "pickle", "marshal", "runpy", "_getframe",
+                 "__setattr__", "__delattr__"}
+# Called by name with a literal, these read as what they name; passed around, they do not.
+_LITERAL_ONLY = {"getattr", "setattr", "delattr", "hasattr", "open", "Path", "PurePath",
+                 "PosixPath"}
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
@@ -85,6 +97,7 @@ class _Unit:
         self.binds: set[str] = set()
         self.reads: set[str] = set()
         self.changes: set[str] = set()
+        self.handed: set[str] = set()             # names passed to a call
         self.uses: list[tuple[str, str, int]] = []    # (kind, what, line)
 
 
@@ -279,6 +292,7 @@ def _read_unit(u: _Unit, aliases: dict[str, set[str]]) -> None:
     u.binds = _top_binds(u.node)
     u.reads = _free_reads(u.node)
     safe = _membership_tests(u.node)
+    called = {id(n.func) for n in _nodes(u.node) if isinstance(n, ast.Call)}
     for n in _nodes(u.node):
         line = getattr(n, "lineno", 0)
         if id(n) in safe:
@@ -286,6 +300,8 @@ def _read_unit(u: _Unit, aliases: dict[str, set[str]]) -> None:
         if isinstance(n, (ast.Import, ast.ImportFrom)):
             _read_import(u, n, line)
         elif isinstance(n, ast.Name):
+            if n.id in _LITERAL_ONLY and id(n) not in called:
+                u.uses.append(("dyn", f"{n.id} passed around as a value", line))
             if n.id in DYNAMIC_NAMES:
                 u.uses.append(("dyn", n.id, line))
             u.uses += [("api", d, line) for d in _dotted(n, aliases)]
@@ -300,10 +316,16 @@ def _read_unit(u: _Unit, aliases: dict[str, set[str]]) -> None:
                 u.changes.update(_base_name(n))
         elif isinstance(n, ast.Subscript) and not isinstance(n.ctx, ast.Load):
             u.changes.update(_base_name(n))
-        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
-            _read_call(u, n, line)
+        elif isinstance(n, ast.Call):
+            # a method call may change its object (FUNCS.append(f)); a module's methods
+            # (torch.zeros) are no such change, and rebinding one is a store or a setattr
+            if isinstance(n.func, ast.Attribute):
+                u.changes |= _base_name(n.func.value) - set(aliases)
+            u.handed |= _handed(n)
+            if isinstance(n.func, ast.Name):
+                _read_call(u, n, line)
         elif isinstance(n, ast.Constant) and isinstance(n.value, str) and any(
-                p in n.value for p in ("/proc/", "/dev/fd", "/dev/stdin", "/dev/shm")):
+                p in n.value for p in ("/proc", "/dev/")):
             u.uses.append(("dyn", "a path into /proc or /dev", line))
 
 
@@ -326,6 +348,11 @@ def _base_name(node: ast.AST) -> set[str]:
     return {node.id} if isinstance(node, ast.Name) else set()
 
 
+def _handed(n: ast.Call) -> set[str]:
+    """Names handed to a call (``register(FUNCS)``), which it may change."""
+    return {a.id for a in [*n.args, *(k.value for k in n.keywords)] if isinstance(a, ast.Name)}
+
+
 def _read_call(u: _Unit, n: ast.Call, line: int) -> None:
     fn = n.func.id  # type: ignore[attr-defined]
     if fn in ("getattr", "setattr", "delattr", "hasattr"):
@@ -338,10 +365,10 @@ def _read_call(u: _Unit, n: ast.Call, line: int) -> None:
                 u.uses.append(("dyn", f"{fn}(..., {name.value!r})", line))
             if fn != "getattr" and n.args:
                 u.changes.update(_base_name(n.args[0]))
-    elif fn == "open":
+    elif fn in ("open", "Path", "PurePath", "PosixPath"):
         first = n.args[0] if n.args else None
         if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
-            u.uses.append(("dyn", "open() of a path or descriptor built at run time", line))
+            u.uses.append(("dyn", f"{fn}() of a path or descriptor built at run time", line))
 
 
 def _cells(cells: list[str]) -> tuple[list[_Unit], list[str]]:
@@ -360,13 +387,18 @@ def _cells(cells: list[str]) -> tuple[list[_Unit], list[str]]:
 
 
 def _reach(names: set[str], units: list[_Unit]) -> list[_Unit]:
-    """The units a task's code depends on: binding or changing a name read, transitively."""
+    """The units a task's code depends on: binding or changing a name read, transitively.
+    Handing a data name to a call (``register(FUNCS)``) may change it; handing a function
+    or class (``check("01", grad_by_hand)``) does not."""
+    defined = {u.node.name for u in units if isinstance(
+        u.node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     seen, todo, found = set(names), list(names), []
     taken: set[int] = set()
     while todo:
         name = todo.pop()
         for k, u in enumerate(units):
-            if k not in taken and (name in u.binds or name in u.changes):
+            if k not in taken and (name in u.binds or name in u.changes or (
+                    name in u.handed and name not in defined)):
                 taken.add(k)
                 found.append(u)
                 new = u.reads - seen

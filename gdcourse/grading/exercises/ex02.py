@@ -18,7 +18,10 @@ TITLE = "linear regression with the seven steps"
 TASKS = ("linear", "fit_linear")
 SOLVERS = ("lstsq", "solve", "solve_ex", "pinv", "pinverse", "inv", "inv_ex", "inverse",
            "cholesky_solve", "triangular_solve", "solve_triangular", "lu_solve", "lu_factor",
-           "cholesky", "qr", "svd", "eigh", "tensorsolve", "tensorinv", "normal_equations")
+           "cholesky", "qr", "svd", "eigh", "tensorsolve", "tensorinv", "normal_equations",
+           "cholesky_inverse", "cholesky_ex", "ldl_solve", "geqrf", "ormqr", "gels",
+           # the library's own closed forms: least squares, and gradient descent fast-forwarded
+           "least_squares", "fit_quadratic", "fast_forward", "FastForward")
 RULES = (Rule("exercise 02 asks for gradient descent, not a solver",
               apis=("scipy", "sklearn", "statsmodels"),
               attributes=SOLVERS, tasks=("fit_linear",)),)
