@@ -300,11 +300,7 @@ def _read_unit(u: _Unit, aliases: dict[str, set[str]]) -> None:
         if isinstance(n, (ast.Import, ast.ImportFrom)):
             _read_import(u, n, line)
         elif isinstance(n, ast.Name):
-            if n.id in _LITERAL_ONLY and id(n) not in called:
-                u.uses.append(("dyn", f"{n.id} passed around as a value", line))
-            if n.id in DYNAMIC_NAMES:
-                u.uses.append(("dyn", n.id, line))
-            u.uses += [("api", d, line) for d in _dotted(n, aliases)]
+            _read_name(u, n, line, aliases, passed=id(n) not in called)
         elif isinstance(n, ast.Attribute):
             if n.attr in DYNAMIC_ATTRS:
                 u.uses.append(("dyn", "." + n.attr, line))
@@ -327,6 +323,15 @@ def _read_unit(u: _Unit, aliases: dict[str, set[str]]) -> None:
         elif isinstance(n, ast.Constant) and isinstance(n.value, str) and any(
                 p in n.value for p in ("/proc", "/dev/")):
             u.uses.append(("dyn", "a path into /proc or /dev", line))
+
+
+def _read_name(u: _Unit, n: ast.Name, line: int, aliases: dict[str, set[str]], *,
+               passed: bool) -> None:
+    if n.id in _LITERAL_ONLY and passed:
+        u.uses.append(("dyn", f"{n.id} passed around as a value", line))
+    if n.id in DYNAMIC_NAMES:
+        u.uses.append(("dyn", n.id, line))
+    u.uses += [("api", d, line) for d in _dotted(n, aliases)]
 
 
 def _read_import(u: _Unit, n: ast.Import | ast.ImportFrom, line: int) -> None:
