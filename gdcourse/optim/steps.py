@@ -24,10 +24,10 @@ from typing import Any
 
 import torch
 
-from ._types import Lr
-from ._validate import as_param_list, check_number, check_param_lrs, check_unit
-from .curvature import momentum_factor
-from .errors import InvalidArgumentError, ShapeError
+from .._types import Lr
+from .._validate import as_param_list, check_number, check_param_lrs, check_unit
+from ..curvature import momentum_factor
+from ..errors import InvalidArgumentError, ShapeError
 
 __all__ = ["sgd_step", "adagrad_step", "rmsprop_step", "adam_step", "Optimizer", "SGD",
            "Adagrad", "RMSProp", "Adam", "build", "OPTIMIZERS", "stability_factor"]
