@@ -5,6 +5,7 @@ static fallback a page without a kernel shows."""
 from __future__ import annotations
 
 import importlib.util
+import io
 import sys
 import types
 
@@ -15,6 +16,7 @@ import torch
 import gdcourse as gd
 from gdcourse.explore import NO_KERNEL, parabola_problem, run, valley_problem
 from gdcourse.explore.runs import record_marks
+from gdcourse.explore.view import path_in_view
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +200,54 @@ def test_bad_shapes(signal):
         gd.explore_fit(t, y, torch.zeros(2))
     with pytest.raises(gd.ShapeError, match="two positive"):
         gd.explore_valley((1.0, -2.0))
+
+
+def test_a_path_is_cut_where_it_leaves_the_view():
+    box = ((-1.0, 1.0), (-2.0, 2.0))
+    inside = np.array([[0.0, 0.0], [0.5, 1.0], [-0.5, -1.5]])
+    shown, left = path_in_view(inside, box)
+    assert left is None and shown is inside
+    away = np.array([[0.0, 0.0], [0.5, 1.0], [0.5, 5.0], [0.5, -9.0]])
+    shown, left = path_in_view(away, box)
+    assert left == 2  # the first point outside
+    # the points before it, then where the step towards it crosses the edge y = 2
+    np.testing.assert_allclose(shown, [[0.0, 0.0], [0.5, 1.0], [0.5, 2.0]])
+    corner = np.array([[0.0, 0.0], [3.0, 3.0]])  # crosses x = 1 before y = 2
+    np.testing.assert_allclose(path_in_view(corner, box)[0][-1], [1.0, 1.0])
+
+
+def test_a_diverging_path_stays_on_the_panel():
+    """Past the limit the live path stops at the panel's edge, with an arrow saying where it
+    left, instead of a wall of lines across the panel (the reviewer's problem)."""
+    ex = gd.explore_valley(momentum=0.0, steps=30)
+    view = ex.view
+    assert not view._exit.get_visible()
+    ex.update(lr=1.1 * ex.outcome.limit)  # |1 - 0.11 x 20| = 1.2: grows across the valley
+    (x0, x1), (y0, y1) = view.pic_ax.get_xlim(), view.pic_ax.get_ylim()
+    xs, ys = view._fit_line.get_data()
+    assert len(xs) == 4  # theta_0..theta_2, then the crossing of the bottom edge
+    assert (x0 <= xs.min() and xs.max() <= x1 and y0 <= ys.min() <= ys.max() <= y1)
+    assert ys[-1] == pytest.approx(y0)
+    assert view._exit.get_visible() and view._exit.xy == (xs[-1], ys[-1])
+    assert view._pic_title.get_text().endswith("left the view at step 3")
+    assert ex.png().startswith(b"\x89PNG")
+    ex.update(lr=0.05)
+    assert not view._exit.get_visible() and len(view._fit_line.get_xdata()) == 31
+
+
+def test_static_view_legend_right_under_the_panels():
+    """No wide empty band between the panels and the legend: the longest run of blank
+    full-width pixel rows is a small margin (it was 23 px for lecture 02, 44 px for 06)."""
+    from PIL import Image
+
+    ex = gd.explore_valley(momentum=0.0, steps=30)
+    page, png = ex.static_html()
+    assert "(1.1 x limit): left the view at step 3" in page
+    fits = gd.explore_fit(*gd.make_signal(seed=0), steps=1_000_000).static_html()[1]
+    for picture in (png, fits):
+        image = Image.open(io.BytesIO(picture))
+        assert image.width <= 750  # 7.5 in at 100 dpi
+        blank = (np.asarray(image.convert("L")) > 250).all(axis=1)
+        longest = max(len(run) for run in "".join("1" if b else "0"
+                                                   for b in blank).split("0"))
+        assert longest < 16, longest

@@ -13,7 +13,8 @@ optimum, and whether the run diverged. Without a kernel behind the page (the boo
 nbconvert) the same output shows a static grid of learning rates and says so in one line.
 
 Rooms: ``runs`` (the arithmetic, no matplotlib), ``view`` (the figure, reused at every
-redraw), ``explorer`` (widgets and what a notebook displays).
+redraw), ``static`` (the fixed grid of lrs for a page without a kernel), ``explorer``
+(widgets and what a notebook displays).
 """
 
 from __future__ import annotations

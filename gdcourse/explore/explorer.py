@@ -25,7 +25,8 @@ import sys
 from typing import Any
 
 from .runs import Outcome, Problem, run
-from .view import View, static_png
+from .static import static_png
+from .view import View
 
 __all__ = ["Explorer", "NO_KERNEL"]
 
@@ -118,7 +119,7 @@ class Explorer:
             controls.append(mu)
         self._readout = w.HTML(value=_readout_html(self.outcome.readout()))
         self._image = w.Image(value=self.view.png(), format="png",
-                              layout=w.Layout(width="100%", max_width="800px"))
+                              layout=w.Layout(width="100%", max_width="750px"))
         self.controls = controls
         return w.VBox([w.HBox(controls), self._readout, self._image])
 

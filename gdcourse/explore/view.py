@@ -2,7 +2,8 @@
 
 Three panels: a strip with the learning-rate axis (log scale), the unstable region past
 2 (1 + mu) / lambda_max shaded and the current lr marked; the loss against the step; and
-either the fitted parabola (lecture 02) or the path on the valley's contours (lecture 06).
+either the fitted parabola (lecture 02) or the path on the valley's contours (lecture 06),
+cut where it leaves the panel, with an arrowhead there (:func:`path_in_view`).
 A redraw moves data into the existing artists (``set_data``) and renders the PNG once; the
 figure is never made again, which keeps a redraw far below 100 ms.
 
@@ -17,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from .runs import EXPLODE, Outcome, Problem, run
+from .runs import EXPLODE, Outcome, Problem
 
-__all__ = ["View", "static_png"]
+__all__ = ["View", "path_in_view", "exit_arrow", "place_exit", "png_bytes"]
 
 # PNG compression level 1: a third of the encoding time of the default, files ~30% larger.
 _PNG = {"compress_level": 1}
@@ -91,6 +92,55 @@ def _valley_box(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     return np.array([-reach[0], reach[0]]), np.array([-reach[1], reach[1]])
 
 
+def path_in_view(path: np.ndarray, box: tuple) -> tuple[np.ndarray, int | None]:
+    """The part of a 2-D path theta_0, theta_1, ... that the path panel shows.
+
+    A path past the stability limit grows by |1 - lr c_2| > 1 per step across the valley;
+    drawn whole, its segments span the panel many times over as a wall of vertical lines.
+    It is cut at the first point outside ``box`` = ((x0, x1), (y0, y1)): the points before
+    it, then the point where the segment towards it crosses the edge.
+
+    Returns:
+        (points, k): the points to draw, (M, 2); k the index of the first point outside
+        the box (an index into ``path``), or None when the whole path stays inside.
+    """
+    (x0, x1), (y0, y1) = box
+    with np.errstate(invalid="ignore"):
+        inside = ((path[:, 0] >= x0) & (path[:, 0] <= x1)
+                  & (path[:, 1] >= y0) & (path[:, 1] <= y1))
+    if inside.all():
+        return path, None
+    k = int(np.argmin(inside))  # the first False
+    if k == 0 or not np.isfinite(path[k]).all():
+        return path[:k], k
+    a, d = path[k - 1], path[k] - path[k - 1]
+    # The largest fraction s of the step a -> a + d that stays in the box.
+    s = 1.0
+    for i, (lo, hi) in enumerate(box):
+        if path[k, i] > hi:
+            s = min(s, (hi - a[i]) / d[i])
+        elif path[k, i] < lo:
+            s = min(s, (lo - a[i]) / d[i])
+    edge = np.clip(a + s * d, (x0, y0), (x1, y1))  # exactly on the edge, not 1 ulp past
+    return np.vstack([path[:k], edge]), k
+
+
+def exit_arrow(ax: Any, color: str) -> Any:
+    """An arrowhead at the edge where a path leaves the panel, drawn along its last step
+    (place it with :func:`place_exit`)."""
+    return ax.annotate("", xy=(0, 0), xytext=(0, 0), annotation_clip=False,
+                       arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.2,
+                                   "mutation_scale": 14, "shrinkA": 0, "shrinkB": 0})
+
+
+def place_exit(arrow: Any, shown: np.ndarray, left: int | None) -> None:
+    """Point the arrow along the last drawn step when the path left the view; else hide it."""
+    arrow.set_visible(left is not None and len(shown) >= 2)
+    if arrow.get_visible():
+        arrow.xy = tuple(shown[-1])
+        arrow.set_position(tuple(shown[-2]))
+
+
 def _valley_contours(ax: Any, problem: Problem) -> None:
     (x0, x1), (y0, y1) = _valley_box(problem)
     g1, g2 = np.meshgrid(np.linspace(x0, x1, 121), np.linspace(y0, y1, 61))
@@ -106,11 +156,13 @@ class View:
     """The live figure of one problem; :meth:`update` moves an :class:`Outcome` into it."""
 
     def __init__(self, problem: Problem, *, lr_range: tuple[float, float],
-                 width: float = 8.0, height: float = 5.0, dpi: int = 100):
+                 width: float = 7.5, height: float = 4.8, dpi: int = 100):
         self.problem = problem
         fig = self.fig = _figure(width, height, dpi)
-        grid = fig.add_gridspec(2, 2, height_ratios=(1, 7), hspace=0.55, wspace=0.32,
-                                left=0.1, right=0.98, top=0.9, bottom=0.12)
+        # hspace is a fraction of the mean row height (4 of the 8 parts): 0.3 leaves room
+        # for the strip's tick labels and the panels' titles, no more.
+        grid = fig.add_gridspec(2, 2, height_ratios=(1, 7), hspace=0.3, wspace=0.32,
+                                left=0.1, right=0.98, top=0.92, bottom=0.1)
         strip, self.loss_ax, self.pic_ax = (fig.add_subplot(grid[0, :]),
                                             fig.add_subplot(grid[1, 0]),
                                             fig.add_subplot(grid[1, 1]))
@@ -118,8 +170,9 @@ class View:
         lo, hi = lr_range
         strip.set(xscale="log", xlim=(lo, hi), ylim=(0, 1), yticks=[])
         _few_log_ticks(strip.xaxis)
-        strip.set_title("learning rate (log scale); shaded red: past the stability limit",
-                        loc="left", fontsize=10)
+        # short: the limit's text (up to ~40 characters with momentum) shares the line
+        strip.set_title("learning rate (log scale); shaded: unstable", loc="left",
+                        fontsize=10)
         from matplotlib.patches import Rectangle
 
         self._unstable = Rectangle((hi, 0), hi, 1, color="tab:red", alpha=0.25, lw=0)
@@ -154,6 +207,7 @@ class View:
             _valley_contours(ax, problem)
             (self._fit_line,) = ax.plot([], [], ".-", color="tab:red", lw=1, ms=3)
             (self._end,) = ax.plot([], [], "o", color="tab:red", ms=6)
+            self._exit = exit_arrow(ax, "tab:red")
             ax.plot(*problem.params0.numpy(), "ko", ms=5)
         self._pic_title = ax.set_title("", fontsize=10)
         self._loss_title = self.loss_ax.set_title("", fontsize=10)
@@ -164,7 +218,7 @@ class View:
                          self._loss_line, self._blowup, self._fit_line, self._pic_title,
                          self._loss_title]
         if problem.name != "parabola":
-            self._dynamic.append(self._end)
+            self._dynamic += [self._end, self._exit]
         for artist in self._dynamic:
             artist.set_animated(True)
         self._background: Any = None
@@ -204,13 +258,19 @@ class View:
             self._background = None
 
         last = outcome.params[-1]
+        away = ""
         if self.problem.name == "parabola":
             self._fit_line.set_ydata(_parabola(last, _fine_t(self.problem)))
+            away = ": fit off the chart" if diverged else ""
         else:
-            self._fit_line.set_data(outcome.params[:, 0], outcome.params[:, 1])
-            self._end.set_data([last[0]], [last[1]])
-        away = ": fit off the chart" if diverged and self.problem.name == "parabola" \
-            else ""
+            shown, left = path_in_view(outcome.params, _valley_box(self.problem))
+            self._fit_line.set_data(shown[:, 0], shown[:, 1])
+            place_exit(self._exit, shown, left)
+            if left is None:
+                self._end.set_data([last[0]], [last[1]])
+            else:  # the end lies off the panel: the arrow says where the path went
+                self._end.set_data([], [])
+                away = f": left the view at step {int(outcome.steps[left]):,}"
         self._pic_title.set_text(f"step {int(outcome.steps[-1]):,}, lr {lr:.3g}"
                                  + (f", momentum {outcome.momentum:g}" if outcome.momentum
                                     else "") + away)
@@ -237,42 +297,3 @@ def _loss_limits(n_steps: int, losses: np.ndarray, optimal: float, floor: float,
     high = float(losses[0]) * DIVERGED_TOP if diverged else float(losses.max())
     return ((0.8, (n_steps + 1) * 1.25),
             (10.0 ** np.floor(np.log10(low * 0.9)), 10.0 ** np.ceil(np.log10(high * 1.1))))
-
-
-def static_png(problem: Problem, *, lrs: list[float], steps: int, momentum: float = 0.0,
-               dpi: int = 100) -> tuple[bytes, list[str]]:
-    """A small grid of learning rates, for a page with no kernel: one loss curve and one
-    fit (or path) per lr, on two panels. Returns the PNG and each run's legend label.
-
-    Drawn as the book draws figures: 7.5 in wide at 100 dpi (shown at full size in its
-    column), no text under 9 pt; the legend sits below the panels, where it hides nothing.
-    """
-    fig = _figure(7.5, 3.2 + 0.25 * len(lrs), dpi)
-    loss_ax, pic_ax = fig.subplots(1, 2)
-    if problem.name == "parabola":
-        fine = _fine_t(problem)
-        pic_ax.scatter(_times(problem), problem.y.numpy(), s=14, color="k", label="signal")
-        pic_ax.set(ylim=_data_ylim(problem), xlabel="time $t$", ylabel="signal $y$")
-    else:
-        _valley_contours(pic_ax, problem)
-    labels = []
-    for lr in lrs:
-        out = run(problem, lr=lr, steps=steps, momentum=momentum)
-        ratio = lr / out.limit
-        label = (f"lr {lr:.2g} ({ratio:.2g} x limit)"
-                 + (f": diverged at step {out.diverged_at:,}" if out.diverged_at else ""))
-        labels.append(label)
-        (line,) = loss_ax.plot(out.steps + 1, np.clip(out.losses, 1e-300, 1e300), label=label)
-        if problem.name == "parabola":
-            pic_ax.plot(fine, _parabola(out.params[-1], fine), color=line.get_color(), lw=1.2)
-        else:
-            pic_ax.plot(out.params[:, 0], out.params[:, 1], ".-", color=line.get_color(),
-                        lw=1, ms=3)
-    loss_ax.set(xscale="log", yscale="log", xlabel="step", ylabel="loss")
-    _few_log_ticks(loss_ax.xaxis, loss_ax.yaxis)
-    loss_ax.set_title(f"loss, {steps:,} steps", fontsize=10)
-    pic_ax.set_title("where each run ended" if problem.name == "parabola"
-                     else "the path of each run", fontsize=10)
-    fig.legend(loc="lower center", ncols=1, fontsize=9, frameon=False)
-    fig.tight_layout(rect=(0, 0.055 * (len(lrs) + 1), 1, 1))
-    return png_bytes(fig), labels
