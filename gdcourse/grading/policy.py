@@ -98,6 +98,7 @@ class _Unit:
         self.reads: set[str] = set()
         self.changes: set[str] = set()
         self.handed: set[str] = set()             # names passed to a call
+        self.called_on: set[str] = set()          # names whose methods it calls
         self.uses: list[tuple[str, str, int]] = []    # (kind, what, line)
 
 
@@ -316,7 +317,7 @@ def _read_unit(u: _Unit, aliases: dict[str, set[str]]) -> None:
             # a method call may change its object (FUNCS.append(f)); a module's methods
             # (torch.zeros) are no such change, and rebinding one is a store or a setattr
             if isinstance(n.func, ast.Attribute):
-                u.changes |= _base_name(n.func.value) - set(aliases)
+                u.called_on |= _base_name(n.func.value) - set(aliases)
             u.handed |= _handed(n)
             if isinstance(n.func, ast.Name):
                 _read_call(u, n, line)
@@ -397,13 +398,18 @@ def _reach(names: set[str], units: list[_Unit]) -> list[_Unit]:
     or class (``check("01", grad_by_hand)``) does not."""
     defined = {u.node.name for u in units if isinstance(
         u.node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    # data the submission itself makes (FUNCS = []): what a method call may change
+    made = {name for u in units if not isinstance(u.node, (
+        ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        for name in u.binds} - defined
     seen, todo, found = set(names), list(names), []
     taken: set[int] = set()
     while todo:
         name = todo.pop()
         for k, u in enumerate(units):
             if k not in taken and (name in u.binds or name in u.changes or (
-                    name in u.handed and name not in defined)):
+                    name in u.handed and name not in defined) or (
+                    name in u.called_on and name in made)):
                 taken.add(k)
                 found.append(u)
                 new = u.reads - seen
