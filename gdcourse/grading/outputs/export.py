@@ -128,15 +128,17 @@ def gradescope(r: SubmissionResult, *, preamble: list[str] | None = None) -> dic
     """Gradescope's results.json for one submission (its autograder specification): the
     score, one test per check, and an ``output`` the student may read. A hidden check shows
     its name and points only once the instructor publishes grades; stdout (the grader's
-    own log) stays with the instructor."""
+    own log) stays with the instructor. No ``execution_time``: how long a run took is
+    the submission's own doing (it may sleep during a hidden check), so a channel for
+    hidden inputs; the instructor's report has it."""
     tests = [{"name": ("[hidden] " if c.hidden else "") + clean(c.name, 200),
               "score": c.points, "max_score": c.max_points,
               "status": "passed" if c.passed else "failed",
               "output": explain(c, for_student=True) or "passed",
               "visibility": HIDDEN_VISIBILITY if c.hidden else "visible"}
              for c in r.checks]
-    return {"score": r.score, "execution_time": int(round(r.elapsed)),
-            "output": student_output(r, preamble), "stdout_visibility": "hidden",
+    return {"score": r.score, "output": student_output(r, preamble),
+            "stdout_visibility": "hidden",
             "tests": tests}
 
 
