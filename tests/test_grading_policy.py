@@ -81,6 +81,11 @@ def test_forbidden_use_is_found_with_its_line(source, exercise, task, api):
      "    return g(lambda q: q.sum())(p)\n", "grad_line_by_hand"),
     ("import torch as T\nF = T.func\ndef grad_line_by_hand(p, x, y):\n"
      "    return F.jacrev(lambda q: q.sum())(p)\n", "grad_line_by_hand"),
+    # autograd's graph walked by hand, and the library's step (autograd inside)
+    ("def grad_by_hand(w, x, y):\n    loss = ((w * x - y) ** 2).mean()\n"
+     "    return loss.grad_fn(1.0)\n", "grad_by_hand"),
+    ("import gdcourse as gd\ndef grad_by_hand(w, x, y):\n"
+     "    return gd.apply_step(w, x, y, lr=1.0)\n", "grad_by_hand"),
 ])
 def test_01_gradients_by_hand_may_not_use_autograd(source, task):
     found = refused([source], "01")
@@ -172,6 +177,7 @@ def test_the_grading_package_anywhere_costs_every_task(trick):
     "from pathlib import Path\nq = Path('/pr' + 'oc/self/fd/4').read_bytes()",
     "import cProfile\ncProfile.run('x = 1')",
     "s = torch.jit.CompilationUnit('def f(x):\\n    return x')",
+    "m = torch.__getattr__('op' + 'tim')",                     # torch's lazy submodules
 ])
 def test_second_thoughts_are_refused_too(trick):
     source = f"import torch\n{trick}\nclass Momentum:\n    pass\nclass Adam:\n    pass\n"

@@ -75,7 +75,7 @@ DYNAMIC_ATTRS = {"__globals__", "__closure__", "__code__", "__dict__", "__subcla
                  # a module reached as another module's attribute (gd.importlib, os.sys)
                  "sys", "importlib", "import_module", "ctypes", "gc", "inspect", "builtins",
                  "subprocess", "pickle", "marshal", "runpy", "_getframe",
-                 "__setattr__", "__delattr__"}
+                 "__setattr__", "__delattr__", "__getattr__"}
 # Called by name with a literal, these read as what they name; passed around, they do not.
 _LITERAL_ONLY = {"getattr", "setattr", "delattr", "hasattr", "open", "Path", "PurePath",
                  "PosixPath"}

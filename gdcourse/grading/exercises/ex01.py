@@ -22,7 +22,9 @@ BY_HAND = ("grad_by_hand", "grad_line_by_hand")
 RULES = (Rule("exercise 01 asks for this gradient by hand (no autograd)",
               apis=("torch.autograd", "torch.func", "functorch", "torch.Tensor.backward"),
               attributes=("backward", "autograd", "grad", "vjp", "jvp", "jacrev", "jacfwd",
-                          "hessian", "jacobian", "vmap"),
+                          "hessian", "jacobian", "vmap", "grad_fn", "register_hook",
+                          # the library's loops, which take their gradients by autograd
+                          "apply_step", "train", "lr_sweep", "fast_forward", "FastForward"),
               tasks=BY_HAND),)
 
 
