@@ -350,9 +350,11 @@ def quiz_page(tmp_path_factory):
     return index.parent / "lectures" / "96_selfcheck.html"
 
 
+# behavior 'instant': the book's theme may scroll smoothly (pydata-sphinx-theme 0.15, the one
+# Python 3.10 gets), and positions read mid-scroll put the Check button below the window.
 _QUESTION = """(() => {{
   const form = document.querySelectorAll('.gdq form')[{q}];
-  form.scrollIntoView({{block: 'center'}});
+  form.scrollIntoView({{block: 'center', behavior: 'instant'}});
   const pick = form.querySelector('input[data-correct="{right}"]');
   const label = form.querySelector('label[for="' + pick.id + '"]').getBoundingClientRect();
   const button = form.querySelector('button').getBoundingClientRect();
