@@ -464,16 +464,18 @@ def scan(cells: list[str], rules: dict) -> dict:
             told.add((u.cell, line))
     tasks: dict[str, list[str]] = {}
     for task in rules.get("tasks", []):
-        why = []
+        why, lines = [], set()            # the first (widest) name on a line says it
         for u in _reach({task, *rules.get("shared", [])}, units):
             for rule in rules.get("rules", []):
                 if ANY not in rule["tasks"] and task not in rule["tasks"]:
                     continue
-                why += [f"uses {'.' if kind == 'attr' else ''}{what} (cell {u.cell}, line "
-                        f"{line}); {rule['why']}" for kind, what, line in u.uses
-                        if _rule_hit(rule, kind, what)]
+                for kind, what, line in u.uses:
+                    if (u.cell, line) not in lines and _rule_hit(rule, kind, what):
+                        lines.add((u.cell, line))
+                        why.append(f"uses {'.' if kind == 'attr' else ''}{what} (cell "
+                                   f"{u.cell}, line {line}); {rule['why']}")
         if why:
-            tasks[task] = list(dict.fromkeys(why))[:5]
+            tasks[task] = why[:5]
     return {"tasks": tasks, "any": list(dict.fromkeys(anywhere))[:5]}
 
 
