@@ -129,3 +129,36 @@ def test_grade_end_to_end_with_a_roster_and_a_missing_file(tmp_path, capsys):
     data = json.loads((tmp_path / "gs" / f"{os.fspath(sub).replace('/', '__')}.json")
                       .read_text())
     assert data["score"] == sum(t["max_score"] for t in data["tests"]) > 0
+
+
+SIMILARITY_CLASS = ROOT / "tests" / "data" / "similarity"
+
+
+def test_similarity_report_from_grade_discounts_the_exercise_scaffold(tmp_path, graded,
+                                                                      capsys):
+    """``--similarity DIR`` writes the report on the class just graded, with the exercise's
+    own scaffold discounted: the untouched scaffolds (erin, frank) share nothing."""
+    pytest.importorskip("copydetect")
+    subs = sorted(str(p) for p in SIMILARITY_CLASS.iterdir())
+    out = tmp_path / "sim"
+    assert main(["grade", "--exercise", "06", "--similarity", str(out), "--", *subs]) == 0
+    rows = list(csv.DictReader((out / "pairs.csv").read_text("utf-8-sig").splitlines()))
+    assert len(rows) == len(subs) * (len(subs) - 1) // 2
+    top = {Path(rows[0]["submission_a"]).name, Path(rows[0]["submission_b"]).name}
+    assert top == {"alice.py", "bob.ipynb"} and float(rows[0]["similarity"]) > 0.9
+    scaffolds = [r for r in rows if {"erin.py", "frank.ipynb"}
+                 == {Path(r["submission_a"]).name, Path(r["submission_b"]).name}]
+    assert float(scaffolds[0]["similarity"]) == 0.0      # without the scaffold: > 0.9
+    assert (out / "report.html").is_file()
+    err = capsys.readouterr().err
+    assert "06_momentum_adam.py" in err and "alice.py" in err    # what was discounted, top pair
+
+
+def test_similarity_scaffold_given_by_hand_replaces_the_exercises(tmp_path, graded):
+    pytest.importorskip("copydetect")
+    a, b = tmp_path / "a.py", tmp_path / "b.py"
+    a.write_text("def f(x):\n    return [v * 2 for v in x if v > 0]\n")
+    b.write_text("def g(y):\n    return [w * 2 for w in y if w > 0]\n")
+    assert main(["grade", "--exercise", "02", "--similarity", str(tmp_path / "s"),
+                 "--scaffold", str(a), "--", str(a), str(b)]) == 0
+    assert "scaffold discounted: " + str(a) in (tmp_path / "s" / "report.html").read_text()

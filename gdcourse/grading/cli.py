@@ -43,6 +43,15 @@ class _Option(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+class _Append(_Option):
+    """``append`` for an option whose values are never file names in disguise."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        _refuse_file_named(self, option_string, values)
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or []), values])
+
+
 class _Flag(argparse.Action):
     """``store_true`` that is never a file name in disguise."""
 
@@ -82,6 +91,13 @@ def add_parser(sub: Any) -> None:
                    help="one Gradescope results.json per submission into DIR")
     g.add_argument("--reports", action=_Option, metavar="DIR", default=None,
                    help="write one text report per submission into DIR")
+    g.add_argument("--similarity", action=_Option, metavar="DIR", default=None,
+                   help="a code-similarity report of the class into DIR (pairs.csv, "
+                   "report.html; needs gdcourse[instructor]), the exercise's scaffold "
+                   "discounted")
+    g.add_argument("--scaffold", action=_Append, metavar="PATH", default=None,
+                   help="with --similarity: the file(s) handed out, if not the exercise's "
+                   "exercises/NN_*.py and .ipynb (repeat for each)")
     g.add_argument("--timeout", action=_Option, type=float, default=60.0,
                    help="wall-clock seconds per submission (default 60)")
     g.add_argument("--check-timeout", action=_Option, type=float, default=10.0, metavar="S",
@@ -140,6 +156,12 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             "--exercise 02 -- submissions/*.ipynb", sys.stderr)
         return 2
     roster = read_roster(args.roster) if args.roster else None   # a bad roster fails now
+    if args.similarity:
+        import importlib.util
+        if importlib.util.find_spec("copydetect") is None:   # fails now, not after grading
+            say("gdcourse grade --similarity needs copydetect: pip install "
+                "'gdcourse[instructor]' (or pip install copydetect)", sys.stderr)
+            return 2
 
     def show(result: Any) -> None:
         try:
@@ -156,7 +178,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     writers = [(args.reports, lambda: write_reports(results, args.reports)),
                (args.json_dir, lambda: write_json_dir(results, args.json_dir)),
                (args.csv, lambda: write_csv(results, args.csv, roster=roster)),
-               (args.json, lambda: write_json(results, args.json, roster=roster))]
+               (args.json, lambda: write_json(results, args.json, roster=roster)),
+               (args.similarity, lambda: _similarity(args, results))]
     for target, write in writers:
         if target:
             try:
@@ -182,6 +205,44 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         for p in problems:
             say(f"  {p}", sys.stderr)
     return 1 if not_graded or problems else 0
+
+
+def _scaffold_of(exercise: str | None) -> list[Path]:
+    """The files handed out for ``exercise``: exercises/NN_*.py and .ipynb of the checkout
+    gdcourse runs from, else of the working directory."""
+    if exercise is None:
+        return []
+    from .registry import normalize_id
+    from .runner import PACKAGE_ROOT
+
+    ex = normalize_id(exercise)
+    for folder in (PACKAGE_ROOT.parent / "exercises", Path("exercises")):
+        found = sorted(p for p in folder.glob(f"{ex}_*") if p.suffix in (".py", ".ipynb"))
+        if found:
+            return found
+    return []
+
+
+def _similarity(args: argparse.Namespace, results: list[Any]) -> list[str]:
+    """The similarity report of the files just graded; what it could not do, as problems.
+    It only reads the files (code cells as text), never runs them."""
+    from .outputs.report import say
+    from .outputs.similarity import similarity_report
+
+    given = [Path(p) for p in args.scaffold] if args.scaffold else _scaffold_of(args.exercise)
+    if given:
+        say(f"similarity: scaffold discounted: {', '.join(map(str, given))}", sys.stderr)
+    else:
+        say("similarity: no scaffold found for this exercise (exercises/NN_*.py); code the "
+            "students were given counts as their own: pass --scaffold PATH", sys.stderr)
+    paths = [r.path or r.submission for r in results]
+    pairs = similarity_report(paths, args.similarity, scaffold=given)
+    for p in pairs[:3]:
+        say(f"similarity: {p.similarity:6.1%}  {p.submission_a}  {p.submission_b}",
+            sys.stderr)
+    say(f"similarity: {len(pairs)} pair(s) in {Path(args.similarity) / 'pairs.csv'}, "
+        f"side by side in {Path(args.similarity) / 'report.html'}", sys.stderr)
+    return []
 
 
 def _cmd_autograder(args: argparse.Namespace) -> int:
