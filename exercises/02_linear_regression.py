@@ -110,7 +110,8 @@ check("02", fit_linear)
 
 # %%
 params = fit_linear(X, y, lr=0.1, steps=300)
-exact = torch.linalg.lstsq(torch.cat([X, torch.ones(N, 1)], dim=1), y.unsqueeze(-1)).solution
+X1 = torch.cat([X, torch.ones(N, 1)], dim=1)  # a column of ones for theta_0
+exact = torch.linalg.lstsq(X1, y.unsqueeze(-1)).solution
 print(params)
 print(exact.squeeze(-1))
 

@@ -35,10 +35,12 @@ def sigmoid(z: torch.Tensor) -> torch.Tensor:
 
 
 def bce(probs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Mean binary cross-entropy of probabilities ``probs`` (N,) against labels ``y`` (N,).
+    """Mean binary cross-entropy of probabilities ``probs`` (N,) against labels
+    ``y`` (N,).
 
-    Clamp ``probs`` into [1e-7, 1 - 1e-7] first: in float32 a confident prediction rounds
-    to exactly 0 or 1, and log(0) would turn the loss and every gradient into nan.
+    Clamp ``probs`` into [1e-7, 1 - 1e-7] first: in float32 a confident prediction
+    rounds to exactly 0 or 1, and log(0) would turn the loss and every gradient into
+    nan.
     """
     raise NotImplementedError("replace this line with your code")
 
@@ -51,7 +53,7 @@ check("05", sigmoid, bce)
 
 # %%
 def predict_proba(X: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
-    """P(label = 1) for each row of X (N, D), with params = [w_1..w_D, b]: shape (N,)."""
+    """P(label = 1) for each row of X (N, D), params = [w_1..w_D, b]: shape (N,)."""
     raise NotImplementedError("replace this line with your code")
 
 

@@ -70,7 +70,8 @@ check("06", Momentum)
 class Adam:
     """Adam: bias-corrected running means of g and g^2 set the size of each step."""
 
-    def __init__(self, params, *, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
+    def __init__(self, params, *, lr: float = 1e-3, betas=(0.9, 0.999),
+                 eps: float = 1e-8):
         self.params = list(params)
         self.lr, (self.beta1, self.beta2), self.eps = lr, betas, eps
         raise NotImplementedError("replace this line with your code")

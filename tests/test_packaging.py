@@ -100,8 +100,11 @@ def test_archive_has_no_solutions_and_no_hidden_checks(dist, kind):
 def test_wheel_holds_what_check_and_the_cli_need(dist):
     members = _members(dist[0])
     names = set(members)
-    for exercise in range(1, 7):
-        assert f"gdcourse/grading/checks_{exercise:02d}.py" in names
+    from gdcourse.grading.registry import exercise_ids
+
+    for exercise in exercise_ids():
+        assert f"gdcourse/grading/exercises/ex{exercise}.py" in names
+        assert f"gdcourse/grading/judges/ex{exercise}.py" in names
     assert "gdcourse/cli.py" in names and "gdcourse/__main__.py" in names
     info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
     assert f"{info}/licenses/LICENSE" in names, "no LICENSE in the wheel"

@@ -22,7 +22,9 @@ from gdcourse.grading import check
 
 gd.set_seed(0)
 belt_in = torch.tensor([30.5, 32.5, 34.5, 36.5, 38.5, 40.5, 42.5, 44.5, 46.5, 48.5])
-belt_cm = torch.tensor([77.0, 83.0, 88.0, 93.0, 98.0, 103.0, 108.0, 113.0, 118.0, 123.0])
+belt_cm = torch.tensor(
+    [77.0, 83.0, 88.0, 93.0, 98.0, 103.0, 108.0, 113.0, 118.0, 123.0]
+)
 
 # %% [markdown]
 # ## Task 1: the mean squared error
@@ -67,8 +69,8 @@ def grid_search(x: torch.Tensor, y: torch.Tensor, ws: torch.Tensor):
         ws: candidate multipliers, shape (W,).
 
     Returns:
-        (best_w, losses): the w with the smallest MSE (a float or 0-dim tensor), and the MSE
-        of every candidate, shape (W,).
+        (best_w, losses): the w with the smallest MSE (a float or 0-dim tensor),
+        and the MSE of every candidate, shape (W,).
     """
     ### BEGIN SOLUTION
     losses = torch.stack([mse(w * x, y) for w in ws])
@@ -114,7 +116,9 @@ check("01", grad_by_hand)
 # $\partial L / \partial b$ and return both in one tensor `[dL/da, dL/db]`.
 
 # %%
-def grad_line_by_hand(params: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def grad_line_by_hand(
+    params: torch.Tensor, x: torch.Tensor, y: torch.Tensor
+) -> torch.Tensor:
     """[dL/da, dL/db] of the MSE of y ~ a * x + b, from the formula (no autograd).
 
     Args:

@@ -142,7 +142,7 @@ check("03", val)
 
 # %%
 def d(e, x: str):
-    """The derivative of ``e`` with respect to the symbol named ``x``, as an expression."""
+    """The derivative of ``e`` with respect to the symbol named ``x``, an expression."""
     if isinstance(e, Const):
         return Const(0)
     if isinstance(e, Sym):

@@ -53,13 +53,14 @@ class Scalar:
 
     def __mul__(self, other):
         other = other if isinstance(other, Scalar) else Scalar(other)
-        return Scalar(self.value * other.value, ((self, other.value), (other, self.value)))
+        local = ((self, other.value), (other, self.value))
+        return Scalar(self.value * other.value, local)
 
     __radd__, __rmul__ = __add__, __mul__
 
     def backward(self):
-        """Fill ``.grad`` of every Scalar this one depends on (iterative topological sort,
-        so deep graphs do not hit Python's recursion limit)."""
+        """Fill ``.grad`` of every Scalar this one depends on (an iterative
+        topological sort, so deep graphs do not hit Python's recursion limit)."""
         order, seen, stack = [], set(), [(self, False)]
         while stack:
             node, expanded = stack.pop()
