@@ -127,6 +127,16 @@ def add_parser(sub: Any) -> None:
                    "https://download.pytorch.org/whl/cpu), e.g. 'torch==2.13.0'")
     a.add_argument("--wheel", action=_Option, metavar="PATH", default=None,
                    help="a gdcourse wheel to carry (default: build one from this checkout)")
+    a.add_argument("--memory", action=_Option, type=int, default=768, metavar="MB",
+                   help="the Gradescope container's memory (default 768, Gradescope's "
+                   "default); each upload gets it less what the grader and torch take")
+    a.add_argument("--timeout", action=_Option, type=int, default=600, metavar="S",
+                   help="the assignment's autograder timeout in seconds (default 600)")
+    a.add_argument("--pip", action=_Option, nargs="+", default=[], metavar="PKG",
+                   help="packages setup.sh installs beyond torch, numpy, matplotlib and "
+                   "tqdm (e.g. --pip pandas 'scipy>=1.10')")
+    a.add_argument("--requirements", action=_Option, metavar="FILE", default=None,
+                   help="a pip requirements file setup.sh installs (carried in the zip)")
     a.add_argument("-o", "--output", action=_Option, metavar="ZIP",
                    default="autograder.zip", help="where to write it (default autograder.zip)")
     a.set_defaults(run=_cmd_autograder)
@@ -250,7 +260,8 @@ def _cmd_autograder(args: argparse.Namespace) -> int:
     from .outputs.report import say
 
     out = build_bundle(args.exercise, args.output, hidden=args.hidden, torch=args.torch,
-                       wheel=args.wheel)
+                       wheel=args.wheel, memory=args.memory, timeout=args.timeout,
+                       pip=args.pip, requirements=args.requirements)
     say(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 

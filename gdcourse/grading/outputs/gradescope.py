@@ -10,11 +10,20 @@ grades the one file it picks from ``$ROOT/submission`` and writes
 ``$ROOT/results/results.json``), and the hidden checks. ``$ROOT`` is ``/autograder`` unless
 the environment variable ``AUTOGRADER_ROOT`` says otherwise (tests lay the bundle out under
 a temporary root).
+
+Gradescope's container is small (768 MB, 10 minutes, half a CPU by default): the bundle
+gives each upload what is left of ``--memory`` once the grader and torch have theirs
+(``GRADER_MB``) and the time left of ``--timeout`` once the grader has started and written
+its results, so going over is a note the student reads ("ran out of memory: the grading
+machine allows 256 MB ..."), not a container Gradescope reports as failed. Packages beyond
+torch, numpy, matplotlib and tqdm are declared once (``--pip``, ``--requirements``) and
+installed by setup.sh; a module the machine lacks is named in a note.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 import json
 import os
@@ -32,18 +41,28 @@ from pathlib import Path
 from ...errors import InvalidArgumentError
 from ..cells import read_cells
 from ..registry import get_exercise, load_hidden, normalize_id
+from ..results import SubmissionResult
 from ..runner import grade
 from ..safetext import clean
 from .export import atomic_write, gradescope
 from .report import say, text_report
 
-__all__ = ["build_bundle", "choose_submission", "main"]
+__all__ = ["build_bundle", "choose_submission", "main", "results_json", "untouched"]
 
 ROOT_VARIABLE = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 _CHECKOUT = Path(__file__).resolve().parents[3]
 _SKIPPED_DIRS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
+# Gradescope's default container: 768 MB of memory, a 10-minute limit per upload.
+CONTAINER_MB, CONTAINER_S = 768, 600
+# The grader's own process, the pre-imported zygote and the policy reader, each with torch
+# imported: 521 MiB (PSS) for the whole tree grading the 02 solution, measured here.
+GRADER_MB = 512
+STARTUP_S = 60          # imports on half a CPU, the policy read, writing results.json
+# Rendered as written (in a <pre>): nothing in a note can be taken for markup. The default,
+# simple_format, sanitizes HTML, and '(<cell 6>, line 16)' looks like a tag to it.
+FORMAT = "text"
 
 _SETUP = """\
 #!/usr/bin/env bash
@@ -64,7 +83,7 @@ fi
 PIP=("$ROOT/venv/bin/python" -m pip install --quiet --disable-pip-version-check)
 "${{PIP[@]}}" {torch}
 "${{PIP[@]}}" "$SOURCE"/wheels/gdcourse-*.whl
-# Students' code runs under other uids: it may read the venv, never the hidden checks.
+{extra}# Students' code runs under other uids: it may read the venv, never the hidden checks.
 chmod -R a+rX "$ROOT/venv"
 chmod 755 "$ROOT"
 chmod -R go-rwx "$SOURCE"
@@ -78,7 +97,7 @@ _RUN = """\
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 cd "$ROOT"
 exec "$ROOT/venv/bin/python" -I -m gdcourse.grading.outputs.gradescope --root "$ROOT" \\
-    --exercise {exercise}{hidden}
+    --exercise {exercise} --memory {memory} --timeout {timeout}{hidden}
 """
 
 
@@ -118,8 +137,38 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, mode: int = 0o644) -> None
     zf.writestr(info, data)
 
 
+def _limits(memory: int, timeout: int) -> tuple[int, int]:
+    """(MB, s) each upload may use in a container of ``memory`` MB and ``timeout`` s."""
+    if memory < GRADER_MB + 256:
+        raise InvalidArgumentError(
+            f"--memory {memory}: the container needs at least {GRADER_MB + 256} MB (the "
+            f"grader and torch take about {GRADER_MB} MB, a submission needs 256 MB more); "
+            f"Gradescope's default is {CONTAINER_MB} MB")
+    if timeout < STARTUP_S + 30:
+        raise InvalidArgumentError(f"--timeout {timeout}: need at least {STARTUP_S + 30} s "
+                                   f"(Gradescope's default is {CONTAINER_S} s)")
+    return memory - GRADER_MB, timeout - STARTUP_S
+
+
+def _extra_packages(pip: list[str], requirements: Path | None) -> str:
+    for spec in pip:
+        if not spec.strip() or spec.startswith("-"):
+            raise InvalidArgumentError(
+                f"--pip {spec!r}: give package names (pandas, 'scipy>=1.10'); pip options "
+                "go into a file passed with --requirements")
+    if requirements is not None and not requirements.is_file():
+        raise InvalidArgumentError(f"--requirements {str(requirements)!r} is not a file")
+    lines = [f'"${{PIP[@]}}" {" ".join(shlex.quote(p) for p in pip)}\n'] if pip else []
+    if requirements is not None:
+        lines.append('"${PIP[@]}" -r "$SOURCE/requirements.txt"\n')
+    return "".join(lines)
+
+
 def build_bundle(exercise: str, output: str | Path, *, hidden: str | Path | None = None,
-                 torch: str | None = None, wheel: str | Path | None = None) -> Path:
+                 torch: str | None = None, wheel: str | Path | None = None,
+                 memory: int = CONTAINER_MB, timeout: int = CONTAINER_S,
+                 pip: list[str] | None = None,
+                 requirements: str | Path | None = None) -> Path:
     """Write Gradescope's autograder zip for ``exercise`` to ``output``.
 
     Args:
@@ -129,11 +178,21 @@ def build_bundle(exercise: str, output: str | Path, *, hidden: str | Path | None
         torch: what setup.sh asks pip for (e.g. "torch==2.13.0"); default: torch from
             PyTorch's CPU wheel index.
         wheel: a gdcourse wheel to carry; default: one built from this checkout.
+        memory: the Gradescope container's memory in MB (its setting; default 768); each
+            upload gets this less ``GRADER_MB``.
+        timeout: the assignment's autograder timeout in seconds (default 600); each upload
+            gets this less ``STARTUP_S``.
+        pip: packages setup.sh installs beyond gdcourse's own (pandas, "scipy>=1.10").
+        requirements: a pip requirements file setup.sh installs too (carried in the zip).
 
     Raises:
-        InvalidArgumentError: an unknown exercise, hidden checks that do not load, no wheel.
+        InvalidArgumentError: an unknown exercise, hidden checks that do not load, no wheel,
+            a container too small for the grader, a pip option given as a package.
     """
     ex_id = normalize_id(exercise)
+    memory_mb, timeout_s = _limits(memory, timeout)
+    req = Path(requirements) if requirements is not None else None
+    extra = _extra_packages(list(pip or []), req)
     points = get_exercise(ex_id).max_points
     hidden_files: list[Path] = []
     if hidden is not None:
@@ -153,10 +212,13 @@ def build_bundle(exercise: str, output: str | Path, *, hidden: str | Path | None
         fd, part = tempfile.mkstemp(prefix=".gdcourse-", suffix=".zip", dir=output.parent)
         try:
             with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w") as zf:
-                _add(zf, "setup.sh", _SETUP.format(exercise=ex_id, torch=torch_args).encode(),
-                     0o755)
-                _add(zf, "run_autograder",
-                     _RUN.format(exercise=ex_id, hidden=hidden_arg).encode(), 0o755)
+                _add(zf, "setup.sh", _SETUP.format(exercise=ex_id, torch=torch_args,
+                                                   extra=extra).encode(), 0o755)
+                _add(zf, "run_autograder", _RUN.format(
+                    exercise=ex_id, hidden=hidden_arg, memory=memory_mb,
+                    timeout=timeout_s).encode(), 0o755)
+                if req is not None:
+                    _add(zf, "requirements.txt", req.read_bytes())
                 _add(zf, f"wheels/{whl.name}", whl.read_bytes())
                 for path in hidden_files:
                     _add(zf, f"hidden/{path.name}", path.read_bytes(), 0o600)
@@ -165,7 +227,9 @@ def build_bundle(exercise: str, output: str | Path, *, hidden: str | Path | None
             Path(part).unlink(missing_ok=True)
             raise
     print(f"exercise {ex_id}: {points:g} points ({len(hidden_files)} hidden check file(s)); "
-          f"set the Gradescope assignment's autograder points to {points:g}")
+          f"set the Gradescope assignment's autograder points to {points:g}, its memory to "
+          f"at least {memory} MB and its timeout to at least {timeout} s (each upload may "
+          f"use {memory_mb} MB beyond the grader's own, and {timeout_s} s)")
     return output
 
 
@@ -179,11 +243,53 @@ def _declares(path: Path, ex_id: str) -> bool:
         return False
 
 
+def _stub(body: list[ast.stmt]) -> bool:
+    """A body as the scaffold leaves it: a docstring, then nothing, ``pass``, ``...`` or
+    ``raise NotImplementedError(...)``."""
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    for node in body:
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if not (isinstance(exc, ast.Name) and exc.id == "NotImplementedError"):
+                return False
+        elif not (isinstance(node, ast.Pass) or (isinstance(node, ast.Expr) and isinstance(
+                node.value, ast.Constant) and node.value.value is Ellipsis)):
+            return False
+    return True
+
+
+def untouched(path: str | Path, tasks: set[str]) -> bool:
+    """Whether ``path`` holds no work on ``tasks``: every task it defines (a function, or a
+    class with all its methods) is still a stub, or it defines none. Read, never run; a cell
+    that does not parse is someone's edit (the scaffold parses), so it counts as work."""
+    try:
+        cells = read_cells(path)[0]
+    except Exception:   # the grader will say why it cannot read it; not a reason to skip it
+        return False
+    for source in cells:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            return False
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in tasks:
+                if not _stub(node.body):
+                    return False
+            elif isinstance(node, ast.ClassDef) and node.name in tasks:
+                if any(not _stub(m.body) for m in node.body
+                       if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)):
+                    return False
+    return True
+
+
 def choose_submission(folder: str | Path, ex_id: str) -> tuple[Path | None, str]:
     """The file to grade among what the student uploaded, and a sentence saying which
-    and why. Preferred, in order: a name starting with the exercise id (``02_...``), a file
-    that declares the exercise (``check("02")``), a notebook over a script, a file nearer
-    the top, then by name. Links and hidden files are never chosen."""
+    and why. Preferred, in order: a file with work in the exercise's tasks over one whose
+    tasks are all still the scaffold's (``untouched``), a name starting with the exercise
+    id (``02_...``), a file that declares the exercise (``check("02")``), a notebook over a
+    script, a file nearer the top, then by name. Links and hidden files are never chosen."""
     folder = Path(folder)
     found: list[Path] = []
     others: list[str] = []
@@ -204,9 +310,11 @@ def choose_submission(folder: str | Path, ex_id: str) -> tuple[Path | None, str]
                       f"for exercise {ex_id}, e.g. {ex_id}_....ipynb.")
     prefix = re.compile(rf"(ex(ercise)?[ _-]?)?0*{int(ex_id) if ex_id.isdigit() else ex_id}"
                         r"(?!\d)", re.IGNORECASE)
+    tasks = set(get_exercise(ex_id).tasks)
+    stubs = {p for p in found if len(found) > 1 and untouched(p, tasks)}
 
-    def rank(path: Path) -> tuple[bool, bool, bool, int, str]:
-        return (not prefix.match(path.name), not _declares(path, ex_id),
+    def rank(path: Path) -> tuple[bool, bool, bool, bool, int, str]:
+        return (path in stubs, not prefix.match(path.name), not _declares(path, ex_id),
                 path.suffix != ".ipynb", len(path.relative_to(folder).parts),
                 path.name.lower())
 
@@ -215,13 +323,64 @@ def choose_submission(folder: str | Path, ex_id: str) -> tuple[Path | None, str]
     name = clean(chosen.relative_to(folder).as_posix(), 200)
     if len(ranked) == 1:
         return chosen, f"Graded {name}."
-    why = [w for w, ok in ((f"its name starts with {ex_id}", prefix.match(chosen.name)),
+    left = [clean(p.relative_to(folder).as_posix(), 200) for p in ranked if p in stubs]
+    work = (f"it has work in the tasks; every task in {', '.join(left[:3])} is still the "
+            "scaffold's") if left and chosen not in stubs else ""
+    why = [w for w, ok in ((work, work),
+                           (f"its name starts with {ex_id}", prefix.match(chosen.name)),
                            (f"it declares exercise {ex_id}", _declares(chosen, ex_id)),
                            ("it is a notebook", chosen.suffix == ".ipynb")) if ok]
     skipped = ", ".join(clean(p.relative_to(folder).as_posix(), 200) for p in ranked[1:10])
     skipped += f" and {len(ranked) - 10} more" if len(ranked) > 10 else ""
     return chosen, (f"Graded {name}, chosen from {len(ranked)} files"
                     f"{' (' + ', '.join(why) + ')' if why else ''}; not graded: {skipped}.")
+
+
+# --- results.json ------------------------------------------------------------------------------
+
+_OUT_OF_MEMORY = re.compile(r"MemoryError|can't allocate memory|Cannot allocate memory|"
+                            r"not enough memory|Unable to allocate")
+_NO_MODULE = re.compile(r"ModuleNotFoundError: No module named '([^']{1,100})'")
+_PLACE = re.compile(r" \((cell \d+, )?line \d+ in [^()]*\)$")
+
+
+def _for_platform(text: str, memory_mb: int) -> str:
+    """A note or reason in the words of this platform: out of memory says how much the
+    grading machine allows; a missing module says the machine does not have it."""
+    head, sep, rest = text.partition(": ") if re.match(r"cell \d+: ", text) else ("", "", text)
+    place = _PLACE.search(rest)
+    where = place.group(0) if place else ""
+    if _OUT_OF_MEMORY.search(rest):
+        rest = (f"ran out of memory: the grading machine allows {memory_mb} MB for your code "
+                f"(beyond what torch itself takes); use smaller tensors{where}")
+    elif found := _NO_MODULE.search(rest):
+        rest = (f"the grading machine does not have the module '{found.group(1)}' (import "
+                f"failed with ModuleNotFoundError{where}); use what the exercise imports, "
+                "or ask your instructor to add it to the autograder")
+    return head + sep + rest
+
+
+def results_json(result: SubmissionResult, *, preamble: list[str], memory_mb: int,
+                 start: float) -> dict:
+    """Gradescope's results.json for ``result`` (``export.gradescope``), its notes in the
+    words of this platform, every string shown as plain text (``FORMAT``), and the run's
+    wall time in whole seconds since ``start`` (``time.perf_counter()``).
+
+    The time is shown: the inputs of every check, hidden ones too, are drawn afresh for
+    each run (``runner._prepare``), so what a submission could spell in whole seconds of
+    its own run is about inputs that never come back."""
+    result.notes = [_for_platform(n, memory_mb) for n in result.notes]
+    for c in result.checks:
+        c.hint = _for_platform(c.hint, memory_mb) if c.hint else c.hint
+    data = gradescope(result, preamble=preamble)
+    for t in data["tests"]:
+        t["output_format"] = t["name_format"] = FORMAT
+    return _timed(data, start)
+
+
+def _timed(data: dict, start: float) -> dict:
+    return {**data, "output_format": FORMAT, "test_output_format": FORMAT,
+            "test_name_format": FORMAT, "execution_time": int(time.perf_counter() - start)}
 
 
 def _write_results(root: Path, data: dict) -> None:
@@ -235,6 +394,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--exercise", required=True)
     p.add_argument("--hidden", default=None)
     p.add_argument("--root", default=os.environ.get(ROOT_VARIABLE, DEFAULT_ROOT))
+    p.add_argument("--memory", type=int, default=CONTAINER_MB - GRADER_MB,
+                   help="MB each upload may use beyond the grader's own")
+    p.add_argument("--timeout", type=float, default=CONTAINER_S - STARTUP_S,
+                   help="seconds each upload may run")
     args = p.parse_args(argv)
     root = Path(args.root)
     start = time.perf_counter()
@@ -243,22 +406,23 @@ def main(argv: list[str] | None = None) -> int:
         path, chosen = choose_submission(root / "submission", ex_id)
         say(chosen)
         if path is None:
-            _write_results(root, {"score": 0.0, "output": chosen, "stdout_visibility":
-                                  "hidden", "tests": []})
+            _write_results(root, _timed({"score": 0.0, "output": chosen,
+                                         "stdout_visibility": "hidden", "tests": []}, start))
             return 0
         (result,) = grade([path], exercise=ex_id, hidden=args.hidden, jobs=1,
+                          memory_mb=args.memory, timeout=args.timeout,
                           notice=lambda text: say(f"note: {text}"))
         result.submission = clean(path.relative_to(root / "submission").as_posix(), 200)
         say(text_report(result))
-        _write_results(root, gradescope(result, preamble=[chosen]))
+        _write_results(root, results_json(result, preamble=[chosen], memory_mb=args.memory,
+                                          start=start))
         return 0
     except BaseException:   # SystemExit too: whatever happens, results.json is written
         traceback.print_exc()
-        _write_results(root, {
+        _write_results(root, _timed({
             "score": 0.0, "stdout_visibility": "hidden", "tests": [],
-            "execution_time": int(time.perf_counter() - start),
             "output": "The autograder failed on its side (not because of your code); "
-                      "your instructor can see why. Please tell them."})
+                      "your instructor can see why. Please tell them."}, start))
         return 1
 
 
