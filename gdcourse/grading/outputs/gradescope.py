@@ -366,9 +366,10 @@ def results_json(result: SubmissionResult, *, preamble: list[str], memory_mb: in
     words of this platform, every string shown as plain text (``FORMAT``), and the run's
     wall time in whole seconds since ``start`` (``time.perf_counter()``).
 
-    The time is shown: the inputs of every check, hidden ones too, are drawn afresh for
-    each run (``runner._prepare``), so what a submission could spell in whole seconds of
-    its own run is about inputs that never come back."""
+    The time is shown, in whole seconds of the whole run: a submission can make its run
+    long or short (and so spell something about a hidden check's inputs in it), but the
+    student sees that length anyway, as the time between uploading and the results
+    appearing; the field tells them nothing their own clock does not."""
     result.notes = [_for_platform(n, memory_mb) for n in result.notes]
     for c in result.checks:
         c.hint = _for_platform(c.hint, memory_mb) if c.hint else c.hint
