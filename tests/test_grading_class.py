@@ -232,7 +232,7 @@ def test_every_score(graded):
 
 def test_csv_has_every_submission(graded):
     by_name, expected, root = graded
-    rows = (root / "class.csv").read_text().splitlines()
+    rows = (root / "class.csv").read_text("utf-8-sig").splitlines()
     assert len(rows) == len(expected) + 1
     assert rows[0].startswith("submission,exercise,score,max_score,percent")
 
@@ -314,7 +314,7 @@ def test_spawned_processes_are_all_killed(graded):
 def test_file_attacks_change_nothing(graded):
     by_name, expected, root = graded
     assert by_name["s0_correct.py"]["score"] == FULL          # its file was deleted (or not)
-    assert (root / "class.csv").read_text().startswith("submission,")
+    assert (root / "class.csv").read_text("utf-8-sig").startswith("submission,")
 
 
 @pytest.mark.skipif(not ROOT_ONLY, reason="needs a root grader (per-child uids)")

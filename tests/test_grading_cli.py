@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -83,7 +82,7 @@ def test_what_cannot_be_graded_or_written_is_listed_after_everything_else(
     assert "graded 2 of 3 submission(s)" in err
     assert "could not grade 1:" in err and "missing.py" in err
     assert "could not write 1:" in err and "class.json" in err
-    rows = list(csv.DictReader((tmp_path / "class.csv").read_text().splitlines()))
+    rows = list(csv.DictReader((tmp_path / "class.csv").read_text("utf-8-sig").splitlines()))
     assert [r["submission"] for r in rows] == ["a.py", "missing.py", "b.py"]
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
         "a.py.txt", "b.py.txt", "missing.py.txt"]
@@ -116,18 +115,23 @@ def test_grade_end_to_end_with_a_roster_and_a_missing_file(tmp_path, capsys):
     sub = tmp_path / "alice.py"
     sub.write_text(SOLUTION_02.read_text())
     (tmp_path / "roster.csv").write_text("file,student_id,name\nalice.py,s1,Alice\n"
-                                         "bob.py,s2,Bob\n")
+                                         "bob.py,s2,Bob\ncarol.py,s3,Carol\n")
     code = main(["grade", "--exercise", "02", "--roster", str(tmp_path / "roster.csv"),
                  "--csv", str(tmp_path / "class.csv"), "--json-dir", str(tmp_path / "gs"),
                  "--timeout", "60", "--", str(sub), str(tmp_path / "bob.py")])
     err = capsys.readouterr().err
     assert code == 1 and "could not grade 1:" in err and "bob.py" in err
-    text = (tmp_path / "class.csv").read_text()
+    text = (tmp_path / "class.csv").read_text("utf-8-sig")
     rows = {r["student"]: r for r in csv.DictReader(text.splitlines())}
     assert rows["s1"]["name"] == "Alice" and rows["s1"]["percent"] == "100.0"
-    assert rows["s2"]["score"] == "0"
-    data = json.loads((tmp_path / "gs" / f"{os.fspath(sub).replace('/', '__')}.json")
-                      .read_text())
+    full = rows["s1"]["max_score"]
+    # bob's file is missing: not graded, out of the exercise's real points, and why
+    assert rows["s2"] == {**rows["s2"], "score": "", "max_score": full, "exercise": "ex02"}
+    assert rows["s2"]["status"].startswith("not graded: ")
+    # carol was never passed to the grader: still a row, 0 points, "no submission"
+    assert rows["s3"] == {**rows["s3"], "score": "0", "max_score": full,
+                          "status": "no submission"}
+    data = json.loads((tmp_path / "gs" / "alice.py.json").read_text())   # as the README says
     assert data["score"] == sum(t["max_score"] for t in data["tests"]) > 0
 
 
@@ -162,3 +166,15 @@ def test_similarity_scaffold_given_by_hand_replaces_the_exercises(tmp_path, grad
     assert main(["grade", "--exercise", "02", "--similarity", str(tmp_path / "s"),
                  "--scaffold", str(a), "--", str(a), str(b)]) == 0
     assert "scaffold discounted: " + str(a) in (tmp_path / "s" / "report.html").read_text()
+
+
+def test_a_class_none_of_whom_could_be_graded_is_out_of_the_exercises_points(tmp_path,
+                                                                            graded):
+    from gdcourse.grading.registry import get_exercise
+
+    assert main(["grade", "--exercise", "2", "--csv", str(tmp_path / "c.csv"), "--",
+                 "missing_a.py", "missing_b.py"]) == 1
+    rows = list(csv.DictReader((tmp_path / "c.csv").read_text("utf-8-sig").splitlines()))
+    assert [(r["exercise"], r["score"], r["max_score"]) for r in rows] == [
+        ("ex02", "", f"{get_exercise('02').max_points:g}")] * 2
+    assert all(r["status"].startswith("not graded: no submission file") for r in rows)

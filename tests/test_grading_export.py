@@ -4,6 +4,7 @@ following a link, and one bad submission never costing the others their rows or 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import errno
 import json
@@ -23,7 +24,7 @@ from gdcourse.grading.outputs.export import (
     write_reports,
 )
 from gdcourse.grading.outputs.report import summary_line, text_report
-from gdcourse.grading.outputs.roster import read_roster, student_of
+from gdcourse.grading.outputs.roster import Student, read_roster, student_of
 from gdcourse.grading.results import CheckResult, SubmissionResult
 
 GRADESCOPE_VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
@@ -67,11 +68,11 @@ def test_roster_mapped_csv_and_one_gradescope_file_per_submission_for_30(tmp_pat
     roster = read_roster(roster_csv)
 
     assert write_csv(results, tmp_path / "class.csv", roster=roster) == []
-    with open(tmp_path / "class.csv", newline="", encoding="utf-8") as f:
+    with open(tmp_path / "class.csv", newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 30
-    assert list(rows[0])[:8] == ["submission", "exercise", "score", "max_score", "percent",
-                                 "student", "name", "flags"]
+    assert list(rows[0])[:9] == ["submission", "exercise", "score", "max_score", "percent",
+                                 "student", "name", "status", "flags"]
     assert list(rows[0])[-4:] == ["linear computes X @ theta + theta_0", "fit_linear steps",
                                   "hidden: secret", "notes"]
     assert rows[3] == {**rows[3], "student": "s1003", "name": "Student 3", "score": "3",
@@ -80,7 +81,7 @@ def test_roster_mapped_csv_and_one_gradescope_file_per_submission_for_30(tmp_pat
 
     assert write_json_dir(results, tmp_path / "gs") == []
     files = sorted((tmp_path / "gs").iterdir())
-    assert [f.name for f in files] == [f"subs__student{i:02d}.ipynb.json" for i in range(30)]
+    assert [f.name for f in files] == [f"student{i:02d}.ipynb.json" for i in range(30)]
     for i, f in enumerate(files):
         data = json.loads(f.read_text())
         _valid_gradescope(data)
@@ -146,7 +147,39 @@ def test_hostile_names_and_notes_cannot_crash_or_forge_anything(tmp_path):
 
 def test_file_names_are_plain_when_they_can_be():
     names = file_names([_result("s0_correct.py", 1), _result("dir/x.ipynb", 1)], ".txt")
-    assert names == ["s0_correct.py.txt", "dir__x.ipynb.txt"]
+    assert names == ["s0_correct.py.txt", "x.ipynb.txt"]       # as the README says
+    # The same name in two folders: both keep their folder, so neither is a guess.
+    names = file_names([_result("a/x.py", 1), _result("b/x.py", 1), _result("y.py", 1)],
+                       ".json")
+    assert names == ["a__x.py.json", "b__x.py.json", "y.py.json"]
+
+
+# --- a gradebook a spreadsheet opens as written -------------------------------------------
+
+def test_gradebook_has_a_bom_text_exercise_every_roster_student_and_clear_ungraded_rows(
+        tmp_path):
+    dan = SubmissionResult("subs/dan.ipynb", "?", path="subs/dan.ipynb", notes=[
+        "not graded: dan.ipynb is not a readable notebook (Expecting value)"])
+    results = [_result("subs/zoë.ipynb", 6), _result("subs/李雷.py", 1), dan]
+    roster = {"zoë.ipynb": Student("s1", "Zoë Ünal"), "李雷.py": Student("s2", "李雷"),
+              "dan.ipynb": Student("s3", "Dan"), "eve.py": Student("s4", "Eve")}
+    path = tmp_path / "class.csv"
+    assert write_csv(results, path, roster=roster, exercise="02", max_score=6) == []
+    raw = path.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)              # Excel's cue that this is UTF-8
+    rows = {r["student"]: r for r in csv.DictReader(raw.decode("utf-8-sig").splitlines())}
+    assert set(rows) == {"s1", "s2", "s3", "s4"}        # one row per roster student
+    assert rows["s1"]["name"] == "Zoë Ünal" and rows["s2"]["name"] == "李雷"
+    # "02" would load as the number 2; a form that is not a number stays as written.
+    assert {r["exercise"] for r in rows.values()} == {"ex02"}
+    assert rows["s1"] == {**rows["s1"], "score": "6", "max_score": "6", "status": "graded"}
+    # Not graded: the exercise's real max, no score, and why.
+    assert rows["s3"] == {**rows["s3"], "score": "", "max_score": "6", "percent": ""}
+    assert rows["s3"]["status"].startswith("not graded: dan.ipynb is not a readable")
+    # On the roster, nothing handed in: 0 of the real max, and the note.
+    assert rows["s4"] == {**rows["s4"], "submission": "", "score": "0", "max_score": "6",
+                          "percent": "0.0", "status": "no submission",
+                          "notes": "no submission"}
 
 
 # --- atomic writes ------------------------------------------------------------
@@ -225,5 +258,5 @@ def test_a_newline_in_a_file_name_is_not_a_folder_in_the_student_column(tmp_path
     r = _result("subs/new / line.py", 6)
     r.path = "subs/new\nline.py"
     write_csv([r], tmp_path / "c.csv")
-    (row,) = list(csv.DictReader((tmp_path / "c.csv").read_text(encoding="utf-8").splitlines()))
+    (row,) = list(csv.DictReader((tmp_path / "c.csv").read_text("utf-8-sig").splitlines()))
     assert row["student"] == "new / line"

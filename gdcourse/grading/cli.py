@@ -154,9 +154,10 @@ def add_parser(sub: Any) -> None:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from .outputs.export import write_csv, write_json, write_json_dir, write_reports
+    from .outputs.export import absent, write_csv, write_json, write_json_dir, write_reports
     from .outputs.report import say, summary_line, text_report
-    from .outputs.roster import read_roster, student_of
+    from .outputs.roster import read_roster
+    from .registry import normalize_id
     from .runner import grade
     from .safetext import clean
 
@@ -183,11 +184,14 @@ def _cmd_grade(args: argparse.Namespace) -> int:
                     timeout=args.timeout, check_timeout=args.check_timeout,
                     memory_mb=args.memory, jobs=args.jobs, isolate=args.isolate,
                     progress=show, notice=lambda text: say(f"note: {text}", sys.stderr))
+    exercise = normalize_id(args.exercise) if args.exercise else None
+    full = None if any(r.checks for r in results) else _full_points(exercise, args.hidden)
     # Written last, after every child is gone, so no submission can touch them.
     problems: list[str] = []
     writers = [(args.reports, lambda: write_reports(results, args.reports)),
                (args.json_dir, lambda: write_json_dir(results, args.json_dir)),
-               (args.csv, lambda: write_csv(results, args.csv, roster=roster)),
+               (args.csv, lambda: write_csv(results, args.csv, roster=roster,
+                                            exercise=exercise, max_score=full)),
                (args.json, lambda: write_json(results, args.json, roster=roster)),
                (args.similarity, lambda: _similarity(args, results))]
     for target, write in writers:
@@ -201,11 +205,9 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     best = sum(r.max_score for r in results)
     say(f"graded {len(results) - len(not_graded)} of {len(results)} submission(s): "
         f"{total:g}/{best:g} points in all", sys.stderr)
-    if roster:
-        handed_in = {student_of(r.submission, roster) for r in results}
-        absent = sorted(s.id for s in set(roster.values()) - handed_in)
-        if absent:
-            say(f"on the roster without a submission: {', '.join(absent)}", sys.stderr)
+    missing = [s.id for s in absent(results, roster)]
+    if missing:
+        say(f"on the roster without a submission: {', '.join(missing)}", sys.stderr)
     if not_graded:
         say(f"could not grade {len(not_graded)}:", sys.stderr)
         for r in not_graded:
@@ -215,6 +217,20 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         for p in problems:
             say(f"  {p}", sys.stderr)
     return 1 if not_graded or problems else 0
+
+
+def _full_points(exercise: str | None, hidden: str | None) -> float | None:
+    """The exercise's points, hidden checks included, for a gradebook in which nothing
+    could be graded (otherwise the graded rows say it); None when unknown."""
+    if exercise is None:
+        return None
+    from .registry import get_exercise, load_hidden
+
+    try:
+        ex = get_exercise(exercise)
+        return (ex.with_checks(load_hidden(hidden, exercise)) if hidden else ex).max_points
+    except Exception:    # the CSV still gets written, with max_score empty
+        return None
 
 
 def _scaffold_of(exercise: str | None) -> list[Path]:

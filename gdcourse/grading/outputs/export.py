@@ -1,6 +1,6 @@
 """Files for the instructor: the class CSV and JSON, Gradescope results, text reports.
 
-    write_csv(results, "class.csv", roster=read_roster("roster.csv"))  # a gradebook imports it
+    write_csv(results, "class.csv", roster=read_roster("roster.csv"))  # UTF-8 with a BOM
     write_json(results, "class.json")        # one object for the class (ours, not Gradescope's)
     write_json_dir(results, "gradescope/")   # one Gradescope results.json per submission
     write_reports(results, "reports/")       # one text report per submission
@@ -24,6 +24,7 @@ import json
 import os
 import re
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,8 @@ from ..safetext import cell_safe, clean
 from .report import explain, student_output, text_report
 from .roster import Student, student_of
 
-__all__ = ["atomic_write", "gradescope", "write_csv", "write_json", "write_json_dir",
-           "write_reports", "file_names"]
+__all__ = ["absent", "atomic_write", "gradescope", "write_csv", "write_json",
+           "write_json_dir", "write_reports", "file_names"]
 
 HIDDEN_VISIBILITY = "after_published"   # Gradescope: shown once the instructor publishes
 _NAME_BYTES = 180                       # file names stay well under the usual 255 bytes
@@ -84,11 +85,37 @@ def _label(hidden: bool, name: str) -> str:
     return ("hidden: " if hidden else "") + name
 
 
+def _exercise_cell(exercise: str) -> str:
+    """``02`` -> ``ex02``: a spreadsheet reads a bare ``02`` as the number 2, and a formula
+    such as ``="02"`` is code a gradebook should not run; ``ex02`` stays as written."""
+    return "ex" + exercise if exercise.isdigit() else exercise
+
+
+def _not_graded(r: SubmissionResult) -> str:
+    """The status of a result without checks: ``not graded: <why>``, from its notes."""
+    return next((n for n in r.notes if n.startswith("not graded: ")), "not graded: unknown")
+
+
 def write_csv(results: list[SubmissionResult], path: str | Path, *,
-              roster: dict[str, Student] | None = None) -> list[str]:
-    """One row per submission: its file, exercise, score, max, percent, the student (id
-    and name from ``roster``, else the file's stem), the flags, the points of each check,
-    the notes. Returns the submissions whose row could not be written.
+              roster: dict[str, Student] | None = None, exercise: str | None = None,
+              max_score: float | None = None) -> list[str]:
+    """One row per submission, then one per roster student who handed in nothing.
+
+    Columns: submission, exercise (``ex02``, text in any spreadsheet), score, max_score,
+    percent, student (id and name from ``roster``, else the file's stem), name, status
+    (``graded``, ``not graded: <why>`` or ``no submission``), flags, the points of each
+    check, notes. A row that could not be graded keeps the exercise's real ``max_score``
+    with score and percent empty; a roster student without a submission scores 0. The file
+    is UTF-8 with a byte-order mark, so a spreadsheet opened by double click reads every
+    name as written.
+
+    Args:
+        exercise, max_score: the class's exercise and its full points (hidden checks
+            included), for the rows that have no checks of their own; default: what the
+            graded rows say.
+
+    Returns:
+        The submissions whose row could not be written.
 
     Raises:
         OSError: the file itself cannot be written.
@@ -99,18 +126,30 @@ def write_csv(results: list[SubmissionResult], path: str | Path, *,
             label = _label(c.hidden, c.name)
             if label not in names:
                 names.append(label)
+    graded = [r for r in results if r.checks]
+    if max_score is None and graded:
+        max_score = max(r.max_score for r in graded)
+    if exercise is None and graded:
+        exercise = graded[0].exercise
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["submission", "exercise", "score", "max_score", "percent", "student",
-                     "name", "flags", *(cell_safe(n) for n in names), "notes"])
+                     "name", "status", "flags", *(cell_safe(n) for n in names), "notes"])
     skipped = []
     for r in results:
         try:
             who = _student(r, roster)
             points = {_label(c.hidden, c.name): c.points for c in r.checks}
-            row = [cell_safe(r.submission), cell_safe(r.exercise), _pts(r.score),
-                   _pts(r.max_score), f"{r.percent:.1f}", cell_safe(who.id),
-                   cell_safe(who.name), cell_safe("; ".join(r.flags), 2000),
+            if r.checks:
+                ex, status = r.exercise, "graded"
+                score, best, percent = _pts(r.score), _pts(r.max_score), f"{r.percent:.1f}"
+            else:    # nothing was judged: no score to import, but the points it is out of
+                ex, status = exercise or r.exercise, _not_graded(r)
+                score, percent = "", ""
+                best = _pts(max_score) if max_score is not None else ""
+            row = [cell_safe(r.submission), cell_safe(_exercise_cell(ex)), score, best,
+                   percent, cell_safe(who.id), cell_safe(who.name), cell_safe(status, 500),
+                   cell_safe("; ".join(r.flags), 2000),
                    *(_pts(points[n]) if n in points else "" for n in names),
                    cell_safe("; ".join(r.notes), 2000)]
             line = io.StringIO()
@@ -118,8 +157,23 @@ def write_csv(results: list[SubmissionResult], path: str | Path, *,
             buf.write(line.getvalue())
         except Exception as err:  # one odd result must not cost the class its CSV
             skipped.append(_failure(f"CSV row of {clean(r.submission, 200)}", err))
-    atomic_write(path, buf.getvalue())
+    for who in absent(results, roster):
+        writer.writerow(["", cell_safe(_exercise_cell(exercise or "")), "0",
+                         _pts(max_score) if max_score is not None else "", "0.0",
+                         cell_safe(who.id), cell_safe(who.name), "no submission", "",
+                         *("" for _ in names), "no submission"])
+    # The byte-order mark: Excel reads a CSV without one in the machine's code page.
+    atomic_write(path, "\ufeff" + buf.getvalue())
     return skipped
+
+
+def absent(results: list[SubmissionResult],
+           roster: dict[str, Student] | None) -> list[Student]:
+    """The roster's students with no submission among ``results``, by id."""
+    if not roster:
+        return []
+    handed_in = {_student(r, roster) for r in results}
+    return sorted(set(roster.values()) - handed_in, key=lambda s: (s.id, s.name))
 
 
 # --- JSON: Gradescope's per submission, ours for the class --------------------------------------
@@ -178,12 +232,18 @@ def write_json(results: list[SubmissionResult], path: str | Path, *,
 
 def file_names(results: list[SubmissionResult], suffix: str) -> list[str]:
     """A distinct, harmless file name per submission: ``dir/alice.ipynb`` ->
-    ``dir__alice.ipynb`` + suffix; a name that is long, not plain text or taken gets a
-    short hash of the original instead of its odd characters."""
+    ``alice.ipynb`` + suffix, or ``dir__alice.ipynb`` + suffix when two folders hold an
+    ``alice.ipynb``; a name that is long, not plain text or taken gets a short hash of the
+    original instead of its odd characters."""
+    def base(r: SubmissionResult) -> str:
+        return r.submission.replace("\\", "/").rsplit("/", 1)[-1]
+
+    counts = Counter(base(r) for r in results)
     taken: set[str] = set()
     out = []
     for r in results:
-        stem = r.submission.replace("/", "__").replace("\\", "__")
+        stem = base(r) if counts[base(r)] == 1 else r.submission
+        stem = stem.replace("/", "__").replace("\\", "__")
         raw = r.submission.encode("utf-8", "surrogatepass")
         digest = hashlib.sha256(raw).hexdigest()[:10]
         plain = (stem == clean(stem, 1000) and stem.isprintable() and not stem.startswith(".")
