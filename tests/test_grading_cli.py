@@ -178,3 +178,42 @@ def test_a_class_none_of_whom_could_be_graded_is_out_of_the_exercises_points(tmp
     assert [(r["exercise"], r["score"], r["max_score"]) for r in rows] == [
         ("ex02", "", f"{get_exercise('02').max_points:g}")] * 2
     assert all(r["status"].startswith("not graded: no submission file") for r in rows)
+
+
+LONG = "submissions/section-b/" + "a-very-long-folder-name/" * 5 + "zoe_final_v2.ipynb"
+NAMES = ["a.py", "submissions/bob.ipynb", LONG]
+
+
+def _progress(capsys) -> list[str]:
+    return [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+
+
+def test_progress_piped_is_one_summary_line_each_as_before(graded, capsys):
+    from gdcourse.grading.outputs.report import summary_line
+
+    assert main(["grade", "--exercise", "02", "--", *NAMES]) == 0
+    assert _progress(capsys) == [summary_line(_fake(n)) for n in NAMES]
+
+
+def test_progress_on_a_terminal_counts_and_keeps_columns_aligned(graded, capsys,
+                                                                  monkeypatch):
+    from gdcourse.grading import cli
+
+    monkeypatch.setattr(cli, "_on_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["grade", "--exercise", "02", "--", *NAMES[:2], "missing_" + "x" * 80 + ".py"]) == 1
+    noted = _progress(capsys)     # the note of a file it could not grade is cut, not wrapped
+    assert len(noted[2]) == 99 and noted[2].endswith("...")
+    assert main(["grade", "--exercise", "02", "--", *NAMES]) == 0
+    lines = _progress(capsys)
+    assert [line[:6] for line in lines] == ["[1/3] ", "[2/3] ", "[3/3] "]
+    # The exercise column starts at the same place on every line, however long the path.
+    assert len({line.index(" 02 ") for line in lines}) == 1
+    assert all(len(line) <= 100 for line in lines)
+    # A path too long for the terminal loses its middle, not its file name.
+    assert "..." in lines[2] and "zoe_final_v2.ipynb" in lines[2]
+    assert lines[2].startswith("[3/3] submissions/")
+    # Short names on a wide terminal: the column is as wide as the longest name only.
+    main(["grade", "--exercise", "02", "--", "a.py", "bb.py"])
+    short = _progress(capsys)
+    assert short[0].index(" 02 ") == short[1].index(" 02 ") == len("[1/2] bb.py ")

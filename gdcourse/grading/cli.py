@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +157,7 @@ def add_parser(sub: Any) -> None:
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     from .outputs.export import absent, write_csv, write_json, write_json_dir, write_reports
-    from .outputs.report import say, summary_line, text_report
+    from .outputs.report import say, summary_line
     from .outputs.roster import read_roster
     from .registry import normalize_id
     from .runner import grade
@@ -174,12 +176,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
                 "'gdcourse[instructor]' (or pip install copydetect)", sys.stderr)
             return 2
 
-    def show(result: Any) -> None:
-        try:
-            say(text_report(result) if args.verbose else summary_line(result))
-        except Exception as err:   # progress is called from the grading threads
-            say(f"(could not print the result of one submission: {type(err).__name__})")
-
+    show = _printer(args.submissions, verbose=args.verbose)
     results = grade(args.submissions, exercise=args.exercise, hidden=args.hidden,
                     timeout=args.timeout, check_timeout=args.check_timeout,
                     memory_mb=args.memory, jobs=args.jobs, isolate=args.isolate,
@@ -217,6 +214,39 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         for p in problems:
             say(f"  {p}", sys.stderr)
     return 1 if not_graded or problems else 0
+
+
+def _printer(names: list[str], *, verbose: bool) -> Callable[[Any], None]:
+    """What prints each result as it finishes. On a terminal: an n/N counter and a name
+    column sized to the class (a path too long for the terminal loses its middle); piped,
+    the lines stay as they always were, for whatever reads them."""
+    from .outputs.report import progress_line, progress_width, say, summary_line, text_report
+
+    count, done = len(names), [0]
+    columns = shutil.get_terminal_size().columns
+    width = progress_width(names, count, columns) if _on_terminal() else None
+
+    def show(result: Any) -> None:
+        done[0] += 1    # the runner calls this under its lock, one result at a time
+        try:
+            if width is None:
+                say(text_report(result) if verbose else summary_line(result))
+            elif verbose:
+                say(f"[{done[0]}/{count}] " + text_report(result))
+            else:
+                say(progress_line(result, done[0], count, name_width=width,
+                                  columns=columns))
+        except Exception as err:   # progress is called from the grading threads
+            say(f"(could not print the result of one submission: {type(err).__name__})")
+
+    return show
+
+
+def _on_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):   # replaced or closed stdout: treat as piped
+        return False
 
 
 def _full_points(exercise: str | None, hidden: str | None) -> float | None:

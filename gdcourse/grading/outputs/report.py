@@ -19,8 +19,8 @@ from typing import TextIO
 from ..results import CheckResult, SubmissionResult
 from ..safetext import clean
 
-__all__ = ["explain", "format_checks", "text_report", "summary_line", "student_output",
-           "say"]
+__all__ = ["explain", "format_checks", "text_report", "summary_line", "progress_line",
+           "progress_width", "student_output", "say"]
 
 _TAGS = {"passed": "pass", "failed": "FAIL", "not attempted": "todo", "missing": "FAIL",
          "error": "FAIL", "timeout": "FAIL", "crashed": "FAIL", "not run": "FAIL"}
@@ -58,8 +58,15 @@ def format_checks(checks: list[CheckResult], *, for_student: bool = True) -> str
     return "\n".join(lines)
 
 
-def summary_line(r: SubmissionResult) -> str:
-    """``alice.ipynb  02  5/6  (83.3%)  2.1 s``, with the first note when there is one."""
+def summary_line(r: SubmissionResult, *, name_width: int | None = None) -> str:
+    """``alice.ipynb  02  5/6  (83.3%)  2.1 s``, with the first note when there is one.
+
+    The name is padded to 32 characters; with ``name_width``, padded to exactly that many,
+    and a longer one loses its middle (``submissions/...zoe.ipynb``), so the columns after
+    it line up whatever the paths."""
+    name = clean(r.submission, 200)
+    name = (name.ljust(32) if name_width is None
+            else _middle(name, name_width).ljust(name_width))
     note = ""
     if r.notes:
         first = clean(r.notes[0], 1000)
@@ -67,8 +74,41 @@ def summary_line(r: SubmissionResult) -> str:
         more = f" (+{len(r.notes) - 1} more)" if len(r.notes) > 1 else ""
         note = f"  [{first}]{more}"
     flags = f"  flagged: {len(r.flags)}" if r.flags else ""
-    return (f"{clean(r.submission, 200):<32} {clean(r.exercise, 8):>3}  {_pts(r.score):>5}/"
+    return (f"{name} {clean(r.exercise, 8):>3}  {_pts(r.score):>5}/"
             f"{_pts(r.max_score):<5} ({r.percent:5.1f}%) {r.elapsed:5.1f} s{note}{flags}")
+
+
+def _middle(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters: the start and, longer, the end (the file
+    name) kept, ``...`` between."""
+    if len(text) <= width:
+        return text
+    keep = max(width - 3, 2)
+    head = keep // 3
+    return text[:head] + "..." + text[len(text) - (keep - head):]
+
+
+REST = 34   # what summary_line prints after the name, without a note: " 02      5/6 ..."
+
+
+def progress_line(r: SubmissionResult, n: int, total: int, *, name_width: int,
+                  columns: int | None = None) -> str:
+    """``[ 3/30] alice.ipynb   02  5/6  (83.3%)  2.1 s``: the n-th result of ``total``
+    for a terminal, the name column ``name_width`` wide (see :func:`summary_line`); a
+    note that would wrap on a terminal ``columns`` wide is cut (the report has it whole)."""
+    line = f"[{n:>{len(str(total))}}/{total}] " + summary_line(r, name_width=name_width)
+    if columns is not None and len(line) >= columns:
+        line = line[:max(columns - 4, 0)] + "..."
+    return line
+
+
+def progress_width(names: list[str], total: int, columns: int) -> int:
+    """The name column for :func:`progress_line`: as wide as the longest name, at most
+    what leaves the rest of the line on a terminal ``columns`` wide (at least 16)."""
+    longest = max((len(clean(n, 200)) for n in names), default=1)
+    counter = 2 * len(str(total)) + 4      # "[n/N] "
+    # 4 more: room for the "..." of a cut note, so that a cut never eats the seconds
+    return max(1, min(longest, max(16, columns - 5 - counter - REST)))
 
 
 def text_report(r: SubmissionResult) -> str:
