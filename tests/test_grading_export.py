@@ -260,3 +260,14 @@ def test_a_newline_in_a_file_name_is_not_a_folder_in_the_student_column(tmp_path
     write_csv([r], tmp_path / "c.csv")
     (row,) = list(csv.DictReader((tmp_path / "c.csv").read_text("utf-8-sig").splitlines()))
     assert row["student"] == "new / line"
+
+
+def test_a_hidden_check_shows_the_student_no_reason_whatever_its_status():
+    statuses = ["not attempted", "failed", "error", "timeout", "crashed", "missing"]
+    checks = [CheckResult(f"secret {s}", "fit_linear", 0.0, 1.0, s,
+                          "fit_linear raises NotImplementedError", hidden=True)
+              for s in statuses]
+    r = SubmissionResult("amy.ipynb", "02", checks)
+    for test in gradescope(r)["tests"]:
+        assert test["output"] == "hidden check: details are shown to the instructor only"
+    assert "fit_linear raises NotImplementedError" in text_report(r)   # the instructor's

@@ -36,10 +36,12 @@ def explain(c: CheckResult, *, for_student: bool) -> str:
     """The one-line reason under a check (empty when it passed)."""
     if c.status == "passed":
         return ""
-    if c.status == "not attempted":   # says nothing a hidden check's name does not
-        return "not attempted yet" + (f" ({clean(c.hint)})" if c.hint else "")
+    # A hidden check gives the student no reason at all, whatever its status: even "not
+    # attempted yet (fit_linear raises ...)" says which task a hidden check calls.
     if c.hidden and for_student and not c.reveal:
         return "hidden check: details are shown to the instructor only"
+    if c.status == "not attempted":
+        return "not attempted yet" + (f" ({clean(c.hint)})" if c.hint else "")
     prefix = {"missing": "missing: ", "error": "raised ", "timeout": "stopped: ",
               "crashed": "crashed: ", "not run": "not run: "}.get(c.status, "")
     return prefix + clean(c.hint) if c.hint else c.status
