@@ -217,3 +217,21 @@ def test_progress_on_a_terminal_counts_and_keeps_columns_aligned(graded, capsys,
     main(["grade", "--exercise", "02", "--", "a.py", "bb.py"])
     short = _progress(capsys)
     assert short[0].index(" 02 ") == short[1].index(" 02 ") == len("[1/2] bb.py ")
+
+
+def test_similarity_leaves_out_a_file_changed_while_grading(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("copydetect")
+    subs = [tmp_path / f"{n}.py" for n in ("a", "b", "c")]
+    for k, p in enumerate(subs):
+        p.write_text(f"def f{k}(x):\n    return [v * {k} for v in x if v > {k}]\n")
+
+    def rewriting_grade(paths, *, progress=None, **kwargs):
+        subs[2].write_text(subs[0].read_text())     # a child rewrites a classmate's file
+        return [_fake(str(p)) for p in paths]
+
+    monkeypatch.setattr(runner, "grade", rewriting_grade)
+    assert main(["grade", "--exercise", "02", "--similarity", str(tmp_path / "s"), "--",
+                 *map(str, subs)]) == 1
+    assert "c.py changed on disk while grading" in capsys.readouterr().err
+    text = (tmp_path / "s" / "pairs.csv").read_text("utf-8-sig")
+    assert "a.py" in text and "c.py" not in text

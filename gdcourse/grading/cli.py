@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -177,6 +178,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             return 2
 
     show = _printer(args.submissions, verbose=args.verbose)
+    before = _snapshot(args.submissions) if args.similarity else {}
     results = grade(args.submissions, exercise=args.exercise, hidden=args.hidden,
                     timeout=args.timeout, check_timeout=args.check_timeout,
                     memory_mb=args.memory, jobs=args.jobs, isolate=args.isolate,
@@ -190,7 +192,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
                (args.csv, lambda: write_csv(results, args.csv, roster=roster,
                                             exercise=exercise, max_score=full)),
                (args.json, lambda: write_json(results, args.json, roster=roster)),
-               (args.similarity, lambda: _similarity(args, results))]
+               (args.similarity, lambda: _similarity(args, results, before))]
     for target, write in writers:
         if target:
             try:
@@ -279,11 +281,13 @@ def _scaffold_of(exercise: str | None) -> list[Path]:
     return []
 
 
-def _similarity(args: argparse.Namespace, results: list[Any]) -> list[str]:
+def _similarity(args: argparse.Namespace, results: list[Any],
+                before: dict[str, str | None]) -> list[str]:
     """The similarity report of the files just graded; what it could not do, as problems.
     It only reads the files (code cells as text), never runs them."""
     from .outputs.report import say
     from .outputs.similarity import similarity_report
+    from .safetext import clean
 
     given = [Path(p) for p in args.scaffold] if args.scaffold else _scaffold_of(args.exercise)
     if given:
@@ -291,14 +295,37 @@ def _similarity(args: argparse.Namespace, results: list[Any]) -> list[str]:
     else:
         say("similarity: no scaffold found for this exercise (exercises/NN_*.py); code the "
             "students were given counts as their own: pass --scaffold PATH", sys.stderr)
-    paths = [r.path or r.submission for r in results]
+    # Only the files as they were before any child ran: one changed on disk since (a
+    # submission running without namespaces can write its classmates' files) is left out.
+    now = _snapshot([r.path or r.submission for r in results])
+    paths = [p for p, digest in now.items() if digest is not None and before.get(p) == digest]
+    problems = [f"similarity: {clean(p, 300)} changed on disk while grading; left out of "
+                "the report" for p, digest in now.items() if before.get(p) != digest]
     pairs = similarity_report(paths, args.similarity, scaffold=given)
     for p in pairs[:3]:
         say(f"similarity: {p.similarity:6.1%}  {p.submission_a}  {p.submission_b}",
             sys.stderr)
     say(f"similarity: {len(pairs)} pair(s) in {Path(args.similarity) / 'pairs.csv'}, "
         f"side by side in {Path(args.similarity) / 'report.html'}", sys.stderr)
-    return []
+    return problems
+
+
+def _snapshot(paths: list[str]) -> dict[str, str | None]:
+    """Each path's SHA-256, or None for what is not a regular file (a link, a folder,
+    nothing): what the similarity report may read, as it was."""
+    import hashlib
+
+    found: dict[str, str | None] = {}
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            found[path] = None
+            continue
+        with os.fdopen(fd, "rb") as f:
+            regular = stat.S_ISREG(os.fstat(f.fileno()).st_mode)
+            found[path] = hashlib.sha256(f.read()).hexdigest() if regular else None
+    return found
 
 
 def _cmd_autograder(args: argparse.Namespace) -> int:
