@@ -53,9 +53,14 @@ def test_untouched_notebook_scores_zero_not_attempted(graded, source):
     result = graded[str(_scaffold(source, ".ipynb"))]
     assert result.score == 0
     assert {c.status for c in result.checks} == {"not attempted"}
-    # What the student reads in Gradescope, hidden checks included.
-    outputs = [t["output"] for t in gradescope(result)["tests"]]
-    assert all(o.startswith("not attempted yet (") for o in outputs), outputs
+    # What the student reads in Gradescope: the public checks say why; a hidden check says
+    # nothing about itself, not even that its task raised (issue 18).
+    tests = gradescope(result)["tests"]
+    hidden = [t["output"] for t in tests if t["name"].startswith("[hidden]")]
+    public = [t["output"] for t in tests if not t["name"].startswith("[hidden]")]
+    assert hidden and public
+    assert all(o.startswith("not attempted yet (") for o in public), public
+    assert set(hidden) == {"hidden check: details are shown to the instructor only"}, hidden
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=[s.stem for s in SOURCES])
