@@ -37,6 +37,8 @@ FORBIDDEN = {
     "outputs.report": ("sandbox", "runner", "cli", "judges", "outputs.export"),
     "outputs.export": ("sandbox", "runner", "cli", "judges"),
     "outputs.roster": ("sandbox", "runner", "cli", "judges"),
+    "outputs.upload": ("sandbox", "runner", "cli", "judges", "outputs.export",
+                       "outputs.gradescope"),
     "runner": ("cli", "check", "outputs"),
 }
 

@@ -13,6 +13,7 @@ import pytest
 from gdcourse.cli import main as cli_main
 from gdcourse.errors import InvalidArgumentError
 from gdcourse.grading.outputs import gradescope as gs
+from gdcourse.grading.outputs import upload
 from gdcourse.grading.results import CheckResult, SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +61,7 @@ def test_each_test_says_its_format_and_the_time_is_the_run_s(monkeypatch, tmp_pa
 def test_an_untouched_scaffold_never_wins_over_a_file_with_work(tmp_path):
     root = _root(tmp_path, {"02_linear_regression.ipynb": SCAFFOLD.read_text(),
                             "02_linear_regression_done.py": SOLUTION.read_text()})
-    chosen, said = gs.choose_submission(root / "submission", "02")
+    chosen, said = upload.choose_submission(root / "submission", "02")
     assert chosen == root / "submission" / "02_linear_regression_done.py", said
     assert said.startswith("Graded 02_linear_regression_done.py, chosen from 2 files")
     assert "every task in 02_linear_regression.ipynb is still the scaffold's" in said
@@ -71,19 +72,19 @@ def test_a_task_with_any_work_counts_and_a_stub_of_pass_does_not(tmp_path):
     stubs = ("def linear(X, params):\n    '''doc'''\n    pass\n\n"
              "def fit_linear(X, y):\n    ...\n")
     root = _root(tmp_path, {"02_a.py": stubs, "02_b.py": started})
-    chosen, _ = gs.choose_submission(root / "submission", "02")
+    chosen, _ = upload.choose_submission(root / "submission", "02")
     assert chosen == root / "submission" / "02_b.py"
-    assert gs.untouched(root / "submission" / "02_a.py", {"linear", "fit_linear"})
-    assert not gs.untouched(root / "submission" / "02_b.py", {"linear", "fit_linear"})
+    assert upload.untouched(root / "submission" / "02_a.py", {"linear", "fit_linear"})
+    assert not upload.untouched(root / "submission" / "02_b.py", {"linear", "fit_linear"})
 
 
 def test_a_class_task_is_untouched_only_when_every_method_is(tmp_path):
     path = tmp_path / "06.py"
     path.write_text("class Adam:\n    def step(self):\n        raise NotImplementedError('x')\n"
                     "    def zero_grad(self):\n        raise NotImplementedError\n")
-    assert gs.untouched(path, {"Adam", "Momentum"})
+    assert upload.untouched(path, {"Adam", "Momentum"})
     path.write_text(path.read_text() + "    def lr(self):\n        return 1\n")
-    assert not gs.untouched(path, {"Adam", "Momentum"})
+    assert not upload.untouched(path, {"Adam", "Momentum"})
 
 
 # --- the platform's limits and modules, said to the student ---------------------------------
