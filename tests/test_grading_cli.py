@@ -197,9 +197,9 @@ def test_progress_piped_is_one_summary_line_each_as_before(graded, capsys):
 
 def test_progress_on_a_terminal_counts_and_keeps_columns_aligned(graded, capsys,
                                                                   monkeypatch):
-    from gdcourse.grading import cli
+    from gdcourse.grading.outputs import progress
 
-    monkeypatch.setattr(cli, "_on_terminal", lambda: True)
+    monkeypatch.setattr(progress, "_on_terminal", lambda: True)
     monkeypatch.setenv("COLUMNS", "100")
     assert main(["grade", "--exercise", "02", "--", *NAMES[:2], "missing_" + "x" * 80 + ".py"]) == 1
     noted = _progress(capsys)     # the note of a file it could not grade is cut, not wrapped

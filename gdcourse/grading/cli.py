@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import stat
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +154,9 @@ def add_parser(sub: Any) -> None:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
+    from .class_run import full_points, similarity, snapshot
     from .outputs.export import absent, write_csv, write_json, write_json_dir, write_reports
+    from .outputs.progress import printer
     from .outputs.report import say, summary_line
     from .outputs.roster import read_roster
     from .registry import normalize_id
@@ -177,14 +176,14 @@ def _cmd_grade(args: argparse.Namespace) -> int:
                 "'gdcourse[instructor]' (or pip install copydetect)", sys.stderr)
             return 2
 
-    show = _printer(args.submissions, verbose=args.verbose)
-    before = _snapshot(args.submissions) if args.similarity else {}
+    show = printer(args.submissions, verbose=args.verbose)
+    before = snapshot(args.submissions) if args.similarity else {}
     results = grade(args.submissions, exercise=args.exercise, hidden=args.hidden,
                     timeout=args.timeout, check_timeout=args.check_timeout,
                     memory_mb=args.memory, jobs=args.jobs, isolate=args.isolate,
                     progress=show, notice=lambda text: say(f"note: {text}", sys.stderr))
     exercise = normalize_id(args.exercise) if args.exercise else None
-    full = None if any(r.checks for r in results) else _full_points(exercise, args.hidden)
+    full = None if any(r.checks for r in results) else full_points(exercise, args.hidden)
     # Written last, after every child is gone, so no submission can touch them.
     problems: list[str] = []
     writers = [(args.reports, lambda: write_reports(results, args.reports)),
@@ -192,7 +191,9 @@ def _cmd_grade(args: argparse.Namespace) -> int:
                (args.csv, lambda: write_csv(results, args.csv, roster=roster,
                                             exercise=exercise, max_score=full)),
                (args.json, lambda: write_json(results, args.json, roster=roster)),
-               (args.similarity, lambda: _similarity(args, results, before))]
+               (args.similarity, lambda: similarity(results, before, out=args.similarity,
+                                                    scaffold=args.scaffold,
+                                                    exercise=args.exercise))]
     for target, write in writers:
         if target:
             try:
@@ -216,116 +217,6 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         for p in problems:
             say(f"  {p}", sys.stderr)
     return 1 if not_graded or problems else 0
-
-
-def _printer(names: list[str], *, verbose: bool) -> Callable[[Any], None]:
-    """What prints each result as it finishes. On a terminal: an n/N counter and a name
-    column sized to the class (a path too long for the terminal loses its middle); piped,
-    the lines stay as they always were, for whatever reads them."""
-    from .outputs.report import progress_line, progress_width, say, summary_line, text_report
-
-    count, done = len(names), [0]
-    columns = shutil.get_terminal_size().columns
-    width = progress_width(names, count, columns) if _on_terminal() else None
-
-    def show(result: Any) -> None:
-        done[0] += 1    # the runner calls this under its lock, one result at a time
-        try:
-            if width is None:
-                say(text_report(result) if verbose else summary_line(result))
-            elif verbose:
-                say(f"[{done[0]}/{count}] " + text_report(result))
-            else:
-                say(progress_line(result, done[0], count, name_width=width,
-                                  columns=columns))
-        except Exception as err:   # progress is called from the grading threads
-            say(f"(could not print the result of one submission: {type(err).__name__})")
-
-    return show
-
-
-def _on_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):   # replaced or closed stdout: treat as piped
-        return False
-
-
-def _full_points(exercise: str | None, hidden: str | None) -> float | None:
-    """The exercise's points, hidden checks included, for a gradebook in which nothing
-    could be graded (otherwise the graded rows say it); None when unknown."""
-    if exercise is None:
-        return None
-    from .registry import get_exercise, load_hidden
-
-    try:
-        ex = get_exercise(exercise)
-        return (ex.with_checks(load_hidden(hidden, exercise)) if hidden else ex).max_points
-    except Exception:    # the CSV still gets written, with max_score empty
-        return None
-
-
-def _scaffold_of(exercise: str | None) -> list[Path]:
-    """The files handed out for ``exercise``: exercises/NN_*.py and .ipynb of the checkout
-    gdcourse runs from, else of the working directory."""
-    if exercise is None:
-        return []
-    from .registry import normalize_id
-    from .runner import PACKAGE_ROOT
-
-    ex = normalize_id(exercise)
-    for folder in (PACKAGE_ROOT.parent / "exercises", Path("exercises")):
-        found = sorted(p for p in folder.glob(f"{ex}_*") if p.suffix in (".py", ".ipynb"))
-        if found:
-            return found
-    return []
-
-
-def _similarity(args: argparse.Namespace, results: list[Any],
-                before: dict[str, str | None]) -> list[str]:
-    """The similarity report of the files just graded; what it could not do, as problems.
-    It only reads the files (code cells as text), never runs them."""
-    from .outputs.report import say
-    from .outputs.similarity import similarity_report
-    from .safetext import clean
-
-    given = [Path(p) for p in args.scaffold] if args.scaffold else _scaffold_of(args.exercise)
-    if given:
-        say(f"similarity: scaffold discounted: {', '.join(map(str, given))}", sys.stderr)
-    else:
-        say("similarity: no scaffold found for this exercise (exercises/NN_*.py); code the "
-            "students were given counts as their own: pass --scaffold PATH", sys.stderr)
-    # Only the files as they were before any child ran: one changed on disk since (a
-    # submission running without namespaces can write its classmates' files) is left out.
-    now = _snapshot([r.path or r.submission for r in results])
-    paths = [p for p, digest in now.items() if digest is not None and before.get(p) == digest]
-    problems = [f"similarity: {clean(p, 300)} changed on disk while grading; left out of "
-                "the report" for p, digest in now.items() if before.get(p) != digest]
-    pairs = similarity_report(paths, args.similarity, scaffold=given)
-    for p in pairs[:3]:
-        say(f"similarity: {p.similarity:6.1%}  {p.submission_a}  {p.submission_b}",
-            sys.stderr)
-    say(f"similarity: {len(pairs)} pair(s) in {Path(args.similarity) / 'pairs.csv'}, "
-        f"side by side in {Path(args.similarity) / 'report.html'}", sys.stderr)
-    return problems
-
-
-def _snapshot(paths: list[str]) -> dict[str, str | None]:
-    """Each path's SHA-256, or None for what is not a regular file (a link, a folder,
-    nothing): what the similarity report may read, as it was."""
-    import hashlib
-
-    found: dict[str, str | None] = {}
-    for path in paths:
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError:
-            found[path] = None
-            continue
-        with os.fdopen(fd, "rb") as f:
-            regular = stat.S_ISREG(os.fstat(f.fileno()).st_mode)
-            found[path] = hashlib.sha256(f.read()).hexdigest() if regular else None
-    return found
 
 
 def _cmd_autograder(args: argparse.Namespace) -> int:
