@@ -11,12 +11,13 @@ import os
 import socket
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
 import torch
 
-from gdcourse.grading import check, get_exercise, grade, runner
+from gdcourse.grading import check, get_exercise, grade, runner, wire
 from gdcourse.grading.cells import read_cells
 from gdcourse.grading.outputs import gradescope as gs
 from gdcourse.grading.outputs.export import gradescope
@@ -226,6 +227,64 @@ def test_cpu_limit_counts_every_thread(box):
     (linear,) = [c for c in results["02_thread_cpu.py"].checks
                  if c.name == "linear computes X @ theta + theta_0"]
     assert linear.status == "timeout" and "CPU" in linear.hint, linear
+
+
+# --- the view is the same wherever the checkout lives ---------------------------------------
+
+VIEW = """
+import os
+def view():
+    return {name: (sorted(os.listdir(path)) if os.path.isdir(path) else None)
+            for name, path in PATHS.items()}
+"""
+
+
+@pytest.mark.parametrize("base", ["/tmp", "/var/tmp"])
+def test_a_checkout_under_a_scratch_folder_shows_no_judge(base):
+    # A CI clone under /tmp: the child's fresh /tmp keeps the way to the checkout's package
+    # (needed), and with it its judges, unless their hiding comes after. A made-up checkout
+    # (a folder of mode 0700 under base, as mkdtemp makes) stands for the clone: the child
+    # is told it is the root gdcourse runs from, so it is what it must hide.
+    import tempfile
+
+    from gdcourse.grading.registry import call
+    from gdcourse.grading.sandbox.process import Child
+
+    plan = isolation.preflight(isolation.Plan.choose("auto"))
+    if not plan.namespaces:
+        assert any("no mount/PID namespaces" in n or "isolation none" in n
+                   for n in plan.notices)
+        pytest.skip("no mount namespaces here (and the grader says so)")
+    with tempfile.TemporaryDirectory(dir=base) as outer:
+        root = Path(outer) / "clone"
+        files = ["gdcourse/grading/judges/ex01.py", "gdcourse/grading/registry.py",
+                 "exercises/hidden/checks_01.py", ".git/HEAD"]
+        for name in files:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text("# made up\n")
+        paths = {"judges": root / "gdcourse/grading/judges", "grading": root / "gdcourse/grading",
+                 "exercises": root / "exercises", "git": root / ".git", "clone": root}
+        child = Child(uid=isolation.child_uid() if plan.by_uid else -1, namespaces=True,
+                      extra=plan.extra)
+        deadline = time.monotonic() + 120
+        try:
+            ready = child.start({"exercise": "01", "memory_mb": 2048, "cpu_s": 120,
+                                 "nproc": 64 if plan.by_uid else 0, "root": str(root),
+                                 "namespaces": True, "hide": []}, deadline)
+            assert ready.data and ready.data.get("ready"), child.output()
+            cell = f"PATHS = {({k: str(v) for k, v in paths.items()})!r}\n{VIEW}"
+            child.ask({"cells": [cell], "limit": 30}, deadline)
+            answer = child.ask({"probe": "call", "limit": 30,
+                                "inputs": wire.to_plain(call("view"))}, deadline)
+            assert answer.data and answer.data["status"] == "ok", (answer, child.output())
+        finally:
+            child.close()
+            child.finish_log()
+    seen = answer.data["out"]
+    assert seen["grading"] == ["judges", "registry.py"], seen   # the package is there
+    assert seen["judges"] == [], seen                            # its judges are not
+    assert seen["exercises"] in (None, []) and seen["git"] in (None, []), seen
+    assert seen["clone"] == ["gdcourse"], seen                   # nothing else of the clone
 
 
 # --- never crash ---------------------------------------------------------------------------

@@ -5,10 +5,13 @@ The grader starts the child through ``unshare`` (mount + PID namespaces; a user 
 too when the grader is not root), so the mounts made here are the child's alone and vanish
 with it:
 
-    /tmp                  a fresh small tmpfs holding only the child's working directory
-    /dev/shm, /var/tmp    a fresh small tmpfs each (no channel between classmates)
+    /tmp, /var/tmp        a fresh small tmpfs each, /tmp holding the child's working
+                          directory (and, each, only the way to a needed path inside it:
+                          a checkout or venv cloned there)
+    /dev/shm              a fresh small tmpfs (no channel between classmates)
     hidden, solutions,    an empty tmpfs each (the instructor's checks, exercises/source,
-    submissions' folders  the classmates' files)
+    submissions' folders, the classmates' files, the judges), mounted after every other
+    judges                step, so no later bind shows them again wherever they live
     a directory the       a tmpfs of mode 0755 holding bind mounts of exactly the paths the
     child's uid cannot    interpreter needs (Python under a /root of mode 0700): honest
     traverse              imports at call time keep working, the rest of /root stays unseen
@@ -107,6 +110,8 @@ def reshape(*, needed: list[str], workdir: str, hide: list[str], readonly: list[
             uid: int, gid: int) -> list[str]:
     """Apply the file system plan of the module docstring; returns what it could not do."""
     needed = sorted({os.path.realpath(p) for p in needed if os.path.exists(p)})
+    # Resolved now, in the view every path was given in: the mounts below change it.
+    hide = [os.path.realpath(h) for h in hide]
     shm = "/dev/shm" if os.path.isdir("/dev/shm") else "/run"
     # Staging for bind mounts, on the shared /dev/shm until the end (then made private).
     stage = _mkdir(os.path.join(shm, f"gdcourse-stage-{secrets.token_hex(8)}"))
@@ -116,10 +121,10 @@ def reshape(*, needed: list[str], workdir: str, hide: list[str], readonly: list[
     finally:
         umount2(stage, MNT_DETACH)
         os.rmdir(stage)
-    # Shared scratch space would be a channel between classmates: a private one each.
-    for scratch in ("/dev/shm", "/var/tmp"):
-        if os.path.isdir(scratch) and not any(_inside(p, scratch) for p in needed):
-            _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+    # Shared scratch space would be a channel between classmates: a private one each (the
+    # staging lives here, so this one comes last; a checkout under it keeps it shared).
+    if os.path.isdir("/dev/shm") and not any(_inside(p, "/dev/shm") for p in needed):
+        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
     return skipped
 
 
@@ -137,16 +142,24 @@ def _reshape(needed: list[str], workdir: str, hide: list[str], readonly: list[st
                         stage=stage)
         if not traversable(path, uid, gid, read=True):
             skipped.append(f"{path} (not readable by the child's uid)")
-    # 2. /tmp: only the child's own working directory.
+    # 2. /tmp: only the child's own working directory; /var/tmp: nothing of its own. Each
+    #    keeps the way to a needed path inside it (a checkout or venv cloned under /tmp),
+    #    and so shows that checkout's package again, judges included: step 3 comes after.
     tmp = os.path.dirname(workdir)
-    _shadow(tmp, [p for p in needed if _inside(p, tmp)], mode="1777", stage=stage,
-            size="256m")
+    fresh = [tmp, *(d for d in [os.path.realpath("/var/tmp")] if os.path.isdir(d)
+                    and not _inside(d, tmp) and not _inside(tmp, d))]
+    for scratch in fresh:
+        _shadow(scratch, [p for p in needed if _inside(p, scratch)], mode="1777",
+                stage=stage, size="256m" if scratch == tmp else "64m")
     os.mkdir(workdir, 0o700)
     os.chown(workdir, uid, gid)
-    # 3. What the child must not read: empty in its view (unless it holds what it needs).
+    # 3. What the child must not read: empty in its view (unless it holds what it needs),
+    #    done last, on the view steps 1 and 2 left, so no later mount shows it again. A
+    #    path inside a fresh /tmp is gone already unless on the way to a needed one (the
+    #    checkout's judges are): then it is hidden here like any other. A scratch folder
+    #    itself (or above it) stays the fresh one.
     for h in hide:
-        h = os.path.realpath(h)
-        if not os.path.isdir(h) or _inside(tmp, h) or _inside(h, tmp):
+        if not os.path.isdir(h) or any(_inside(s, h) for s in fresh):
             continue
         if h in needed or _inside(workdir, h):
             skipped.append(f"{h} (the child needs it)")
