@@ -39,6 +39,8 @@ FORBIDDEN = {
     "outputs.roster": ("sandbox", "runner", "cli", "judges"),
     "outputs.upload": ("sandbox", "runner", "cli", "judges", "outputs.export",
                        "outputs.gradescope"),
+    "outputs.bundle": ("sandbox", "runner", "cli", "judges", "outputs.export",
+                       "outputs.gradescope", "outputs.upload"),
     "outputs.progress": ("sandbox", "runner", "cli", "judges", "outputs.export"),
     "class_run": ("cli", "check", "sandbox", "judges", "outputs.export"),
     "runner": ("cli", "check", "outputs"),

@@ -12,8 +12,8 @@ import pytest
 
 from gdcourse.cli import main as cli_main
 from gdcourse.errors import InvalidArgumentError
+from gdcourse.grading.outputs import bundle, upload
 from gdcourse.grading.outputs import gradescope as gs
-from gdcourse.grading.outputs import upload
 from gdcourse.grading.results import CheckResult, SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,7 +131,7 @@ def _bundle(tmp_path: Path, *args: str) -> zipfile.ZipFile:
 def test_the_bundle_fits_gradescope_s_default_container(tmp_path):
     run = _bundle(tmp_path).read("run_autograder").decode()
     # 768 MB in all: what the grader and torch hold, and the rest for the submission
-    assert f"--memory {768 - gs.GRADER_MB}" in run and "--timeout 540" in run
+    assert f"--memory {768 - bundle.GRADER_MB}" in run and "--timeout 540" in run
 
 
 def test_the_instructor_s_limits_and_packages_reach_the_scripts(tmp_path):
@@ -140,14 +140,14 @@ def test_the_instructor_s_limits_and_packages_reach_the_scripts(tmp_path):
     zf = _bundle(tmp_path, "--memory", "2048", "--timeout", "1200", "--pip", "pandas",
                  "scikit-learn<2", "--requirements", str(req))
     run, setup = zf.read("run_autograder").decode(), zf.read("setup.sh").decode()
-    assert f"--memory {2048 - gs.GRADER_MB}" in run and "--timeout 1140" in run
+    assert f"--memory {2048 - bundle.GRADER_MB}" in run and "--timeout 1140" in run
     assert "pandas 'scikit-learn<2'" in setup and '-r "$SOURCE/requirements.txt"' in setup
     assert zf.read("requirements.txt") == b"scipy>=1.10\n"
 
 
 def test_a_container_too_small_for_the_grader_is_refused(tmp_path):
     with pytest.raises(InvalidArgumentError, match="at least 768 MB"):
-        gs.build_bundle("02", tmp_path / "a.zip", wheel=tmp_path / "w.whl", memory=512)
+        bundle.build_bundle("02", tmp_path / "a.zip", wheel=tmp_path / "w.whl", memory=512)
     with pytest.raises(InvalidArgumentError, match="--requirements"):
-        gs.build_bundle("02", tmp_path / "a.zip", wheel=tmp_path / "w.whl",
+        bundle.build_bundle("02", tmp_path / "a.zip", wheel=tmp_path / "w.whl",
                         pip=["--index-url=http://x"])

@@ -220,7 +220,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 
 
 def _cmd_autograder(args: argparse.Namespace) -> int:
-    from .outputs.gradescope import build_bundle
+    from .outputs.bundle import build_bundle
     from .outputs.report import say
 
     out = build_bundle(args.exercise, args.output, hidden=args.hidden, torch=args.torch,
