@@ -33,7 +33,8 @@ FORBIDDEN = {
     "policy": ("judges", "sandbox", "outputs", "runner", "cli", "check", "exercises"),
     "results": ("judges", "sandbox", "outputs", "runner", "cli", "check"),
     "safetext": ("judges", "sandbox", "outputs", "runner", "cli", "check", "registry"),
-    "check": ("sandbox", "runner", "cli", "outputs.export", "outputs.gradescope"),
+    "check": ("sandbox", "runner", "cli", "outputs.export", "outputs.gradescope",
+              "outputs.upload", "outputs.bundle"),
     "outputs.report": ("sandbox", "runner", "cli", "judges", "outputs.export"),
     "outputs.export": ("sandbox", "runner", "cli", "judges"),
     "outputs.roster": ("sandbox", "runner", "cli", "judges"),
@@ -79,7 +80,8 @@ def test_the_layout_has_its_folders_by_role():
     assert {p.stem for p in (GRADING / "sandbox").glob("*.py")} >= {
         "process", "child", "zygote", "confine", "isolation", "host", "cgroup2", "libc"}
     assert {p.stem for p in (GRADING / "outputs").glob("*.py")} >= {
-        "report", "export", "roster", "gradescope"}
+        "report", "export", "roster", "gradescope", "upload", "bundle", "progress",
+        "similarity"}
     # one libc module: no other file loads the C library itself
     loaders = [p.name for p in GRADING.rglob("*.py") if "ctypes.CDLL" in p.read_text()]
     assert loaders == ["libc.py"], loaders
