@@ -45,7 +45,7 @@ from .libc import (
     umount2,
 )
 
-__all__ = ["join_cgroups", "reshape", "drop_privileges", "traversable", "blank_files"]
+__all__ = ["join_cgroups", "reshape", "drop_privileges", "traversable"]
 
 
 def _mount(source: str, target: str, fstype: str | None, flags: int, data: str = "") -> None:
@@ -175,20 +175,6 @@ def _reshape(needed: list[str], workdir: str, hide: list[str], readonly: list[st
 def _mkdir(path: str) -> str:
     os.mkdir(path, 0o700)
     return path
-
-
-def blank_files(paths: list[str]) -> list[str]:
-    """Mount an empty file over each of ``paths`` (in this mount namespace only); returns
-    those that could not be blanked. Once the grader's modules are imported, their sources
-    (oracles and judges) need not stay readable: a submission that reloads or execs them
-    finds nothing."""
-    failed = []
-    for path in paths:
-        try:
-            _mount(os.devnull, path, None, MS_BIND)
-        except OSError:
-            failed.append(path)
-    return failed
 
 
 def drop_privileges(uid: int) -> None:
