@@ -43,6 +43,8 @@ FORBIDDEN = {
     "outputs.bundle": ("sandbox", "runner", "cli", "judges", "outputs.export",
                        "outputs.gradescope", "outputs.upload"),
     "outputs.progress": ("sandbox", "runner", "cli", "judges", "outputs.export"),
+    "outputs.environment": ("sandbox", "runner", "cli", "judges", "outputs.export",
+                            "outputs.gradescope", "outputs.upload"),
     "class_run": ("cli", "check", "sandbox", "judges", "outputs.export"),
     "runner": ("cli", "check", "outputs"),
 }
@@ -81,7 +83,7 @@ def test_the_layout_has_its_folders_by_role():
         "process", "child", "zygote", "confine", "isolation", "host", "cgroup2", "libc"}
     assert {p.stem for p in (GRADING / "outputs").glob("*.py")} >= {
         "report", "export", "roster", "gradescope", "upload", "bundle", "progress",
-        "similarity"}
+        "similarity", "environment"}
     # one libc module: no other file loads the C library itself
     loaders = [p.name for p in GRADING.rglob("*.py") if "ctypes.CDLL" in p.read_text()]
     assert loaders == ["libc.py"], loaders

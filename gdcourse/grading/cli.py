@@ -109,6 +109,13 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--isolate", action=_Option, choices=("auto", "uid", "none"),
                    default="auto", help="uid: run each submission under its own unused uid "
                    "(needs root, as in Docker/Gradescope); auto (default): uid when root")
+    g.add_argument("--pip", action=_Option, nargs="+", default=[], metavar="PKG",
+                   help="packages the Gradescope bundle will add (as for gdcourse "
+                   "autograder): a submission importing a module the bundle will not have "
+                   "is warned of before grading")
+    g.add_argument("--requirements", action=_Option, metavar="FILE", default=None,
+                   help="the requirements file the Gradescope bundle will install (as for "
+                   "gdcourse autograder), for the same warning")
     g.add_argument("-v", "--verbose", action=_Flag,
                    help="print every submission's full report")
     g.set_defaults(run=_cmd_grade)
@@ -154,7 +161,9 @@ def add_parser(sub: Any) -> None:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
+    from ..errors import InvalidArgumentError
     from .class_run import full_points, similarity, snapshot
+    from .outputs.environment import bundle_modules, import_warnings
     from .outputs.export import absent, write_csv, write_json, write_json_dir, write_reports
     from .outputs.progress import printer
     from .outputs.report import say, summary_line
@@ -175,6 +184,15 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             say("gdcourse grade --similarity needs copydetect: pip install "
                 "'gdcourse[instructor]' (or pip install copydetect)", sys.stderr)
             return 2
+
+    # Graded here, a submission may import what the instructor has and Gradescope will not.
+    try:
+        available = bundle_modules(args.pip, args.requirements)
+    except (InvalidArgumentError, OSError, UnicodeDecodeError) as err:
+        say(f"gdcourse grade: {clean(str(err), 500)}", sys.stderr)
+        return 2
+    for line in import_warnings(args.submissions, available):
+        say(line, sys.stderr)
 
     show = printer(args.submissions, verbose=args.verbose)
     before = snapshot(args.submissions) if args.similarity else {}

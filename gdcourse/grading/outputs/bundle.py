@@ -33,8 +33,8 @@ from pathlib import Path
 from ...errors import InvalidArgumentError
 from ..registry import get_exercise, load_hidden, normalize_id
 
-__all__ = ["CONTAINER_MB", "CONTAINER_S", "DEFAULT_ROOT", "GRADER_MB", "ROOT_VARIABLE",
-           "STARTUP_S", "build_bundle"]
+__all__ = ["BASE_PACKAGES", "CONTAINER_MB", "CONTAINER_S", "DEFAULT_ROOT", "GRADER_MB",
+           "ROOT_VARIABLE", "STARTUP_S", "build_bundle"]
 
 ROOT_VARIABLE = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
@@ -46,6 +46,9 @@ CONTAINER_MB, CONTAINER_S = 768, 600
 # imported: 521 MiB (PSS) for the whole tree grading the 02 solution, measured here.
 GRADER_MB = 512
 STARTUP_S = 60          # imports on half a CPU, the policy read, writing results.json
+# What setup.sh installs before any --pip or --requirements: torch, then the gdcourse wheel
+# with its own dependencies. ``gdcourse grade`` warns of an import outside these.
+BASE_PACKAGES = ("torch", "numpy", "tqdm", "matplotlib", "gdcourse")
 
 _SETUP = """\
 #!/usr/bin/env bash
