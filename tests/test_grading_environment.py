@@ -102,3 +102,15 @@ def test_the_environment_is_the_stdlib_the_base_packages_and_the_declared_ones(
     assert {"yaml", "_yaml", "not_installed_pkg", "mpl_toolkits", "torch"} <= declared
     assert "pyyaml" not in declared
     assert environment.requirement_names(["scipy>=1.10"], None) == ["scipy"]
+
+
+def test_what_the_base_packages_pull_in_is_no_warning():
+    # pip installs torch's and matplotlib's own requirements on Gradescope too: an upload
+    # importing PIL (matplotlib's pillow) or sympy (torch's) runs there.
+    from importlib.metadata import requires
+
+    assert any(r.lower().startswith("pillow") for r in requires("matplotlib") or [])
+    assert any(r.lower().startswith("sympy") for r in requires("torch") or [])
+    base = bundle_modules()
+    assert {"PIL", "sympy"} <= base
+    assert "pandas" not in base

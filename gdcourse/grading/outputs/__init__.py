@@ -7,6 +7,7 @@
     bundle       the Gradescope autograder zip: setup.sh, run_autograder, limits
     gradescope   run_autograder's grading of one upload and its results.json
     progress     `gdcourse grade`'s per-submission lines on a terminal or a pipe
+    environment  the modules the bundle will have, and submissions importing others
     similarity   which submissions look alike
 
 Nothing here runs student code; every string from a submission passes ``safetext``.

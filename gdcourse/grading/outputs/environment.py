@@ -6,9 +6,10 @@
 
 The bundle has the standard library (``sys.stdlib_module_names``), the packages setup.sh
 always installs (``bundle.BASE_PACKAGES``) and those declared with ``--pip`` or
-``--requirements``. A package's import names come from the distributions installed here
-(``importlib.metadata.packages_distributions``); one not installed here is taken to import
-as its normalized name (``PyYAML`` -> ``pyyaml``). A submission's imports are read from its
+``--requirements``, each with the packages it depends on (pip installs those too: PIL
+comes with matplotlib, sympy with torch). A package's import names come from the
+distributions installed here (``importlib.metadata.packages_distributions``); one not
+installed here is taken to import as its normalized name (``PyYAML`` -> ``pyyaml``). A submission's imports are read from its
 source with ``ast`` (top-level and inside functions alike), never by importing or running it.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from importlib.metadata import packages_distributions
+from importlib.metadata import PackageNotFoundError, packages_distributions, requires
 from pathlib import Path
 
 from ...errors import InvalidArgumentError
@@ -61,9 +62,30 @@ def bundle_modules(pip: list[str] | None = None,
         for dist in dists:
             provides.setdefault(_canonical(dist), set()).add(module)
     modules = set(sys.stdlib_module_names)
-    for name in [*BASE_PACKAGES, *requirement_names(list(pip or []), requirements)]:
-        modules |= provides.get(_canonical(name), {_canonical(name).replace("-", "_")})
+    for name in _with_dependencies([*BASE_PACKAGES,
+                                    *requirement_names(list(pip or []), requirements)]):
+        modules |= provides.get(name, {name.replace("-", "_")})
     return frozenset(modules)
+
+
+def _with_dependencies(names: list[str]) -> set[str]:
+    """``names`` and, through the metadata of the distributions installed here, everything
+    they require (optional extras left out), as canonical names."""
+    todo, seen = [_canonical(n) for n in names], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            needs = requires(name) or []
+        except PackageNotFoundError:
+            continue
+        for spec in needs:
+            found = None if "extra ==" in spec else _NAME.match(spec)
+            if found:
+                todo.append(_canonical(found.group(1)))
+    return seen
 
 
 def imported_modules(path: str | Path) -> set[str]:
