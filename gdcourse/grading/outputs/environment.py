@@ -9,8 +9,9 @@ always installs (``bundle.BASE_PACKAGES``) and those declared with ``--pip`` or
 ``--requirements``, each with the packages it depends on (pip installs those too: PIL
 comes with matplotlib, sympy with torch). A package's import names come from the
 distributions installed here (``importlib.metadata.packages_distributions``); one not
-installed here is taken to import as its normalized name (``PyYAML`` -> ``pyyaml``). A submission's imports are read from its
-source with ``ast`` (top-level and inside functions alike), never by importing or running it.
+installed here is taken to import as its normalized name (``PyYAML`` -> ``pyyaml``). A
+submission's imports are read from its source with ``ast`` (top-level and inside functions
+alike), never by importing or running it.
 """
 
 from __future__ import annotations
