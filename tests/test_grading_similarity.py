@@ -10,6 +10,7 @@ the scaffold untouched.
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,24 @@ def test_scores_do_not_depend_on_the_hash_function(report, tmp_path, monkeypatch
     again = similarity_report(SUBMISSIONS, tmp_path, scaffold=SCAFFOLD)
     assert (tmp_path / "pairs.csv").read_bytes() == (out / "pairs.csv").read_bytes()
     assert [p.similarity for p in again] == [p.similarity for p in pairs]
+
+
+def test_odd_file_names_neither_stop_the_report_nor_start_a_formula(tmp_path, monkeypatch):
+    # A class run met a non-UTF-8 file name (the report died on its surrogate) and a file
+    # named like a spreadsheet formula (pairs.csv wrote it as one).
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    code = (CLASS / "alice.py").read_bytes()
+    names = [b"bad\xff.py", b"=cmd|calc!A1.py", b"new\nline.py"]
+    for name in names:
+        (subs / os.fsdecode(name)).write_bytes(code)
+    out = tmp_path / "out"
+    monkeypatch.chdir(subs)           # as `gdcourse grade ... -- *` run in the class's folder
+    pairs = similarity_report(sorted(Path(".").iterdir()), out, scaffold=SCAFFOLD)
+    assert len(pairs) == 3 and all(p.similarity > 0.9 for p in pairs)
+    with open(out / "pairs.csv", encoding="utf-8-sig", newline="") as f:
+        cells = [cell for row in list(csv.reader(f))[1:] for cell in row[:2]]
+    assert not [c for c in cells if c[:1] in "=+-@"], cells
+    assert any("'=cmd" in c for c in cells) and any("\ufffd" in c for c in cells)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "bad\ufffd.py" in page and "new / line.py" in page

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from ...errors import MissingExtraError
+from ..safetext import cell_safe, clean
 
 __all__ = ["Pair", "similarity_report", "read_code", "main"]
 
@@ -225,7 +226,9 @@ def similarity_report(submissions: Sequence[PathArg], out_dir: PathArg, *,
     with open(out_dir / "pairs.csv", "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["submission_a", "submission_b", "similarity"])
-        writer.writerows([p.submission_a, p.submission_b, f"{p.similarity:.3f}"] for p in pairs)
+        # A file named "=cmd|...": no cell may start a formula (as in the gradebook).
+        writer.writerows([cell_safe(p.submission_a, 1000), cell_safe(p.submission_b, 1000),
+                          f"{p.similarity:.3f}"] for p in pairs)
     intro = (f"{len(subs)} submissions, {len(pairs)} pairs; scaffold discounted: "
              f"{', '.join(map(str, given)) or 'none given'}; noise={noise}, "
              f"min_chars={min_chars}.")
@@ -268,7 +271,11 @@ def _anchor(k: int) -> str:
 
 def _page(pairs: list[Pair], subs: dict[str, _Submission], skipped: dict[str, str], *,
           intro: str, show: int) -> str:
-    esc = html.escape
+    def esc(text: object, limit: int = 2000) -> str:
+        # Names and notes come from the class: a surrogate from a non-UTF-8 file name must
+        # not stop the report, nor a newline break a heading.
+        return html.escape(clean(text, limit))
+
     show = sum(1 for p in pairs[:show] if p.similarity > 0)   # nothing to see in a 0
     rows = "".join(
         f"<tr><td>{_anchor(k) if k <= show else k}</td><td>{esc(p.submission_a)}</td>"
